@@ -1,0 +1,30 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "openenv-swift",
+    products: [
+        .library(name: "OpenEnvCore", targets: ["OpenEnvCore"]),
+        .library(name: "openenv", type: .dynamic, targets: ["OpenEnvFFI"]),
+        .executable(name: "openenv-swift", targets: ["openenv-swift"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(
+            name: "OpenEnvCore",
+            dependencies: [.product(name: "Yams", package: "Yams")]
+        ),
+        .target(name: "OpenEnvFFI", dependencies: ["OpenEnvCore"]),
+        .executableTarget(
+            name: "openenv-swift",
+            dependencies: [
+                "OpenEnvCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "OpenEnvCoreTests", dependencies: ["OpenEnvCore"]),
+    ]
+)

@@ -1,0 +1,329 @@
+// The project's own JSON reader. Foundation's JSONSerialization and Codable cost 2-3x CPython's
+// json module per protocol message on Linux (see ARCHITECTURE.md), and every step of an
+// episode parses one message, so the step path reads UTF-8 bytes directly into `JSONValue`.
+
+/// Reads JSON documents (RFC 8259, plus Python's `NaN`, `Infinity` and `-Infinity`, which
+/// Python servers emit) from UTF-8 bytes.
+public struct JSONParser: Sendable {
+    /// How deeply arrays and objects may nest before the document is refused.
+    public var maximumDepth: Int
+
+    /// A parser that refuses documents nested deeper than `maximumDepth`.
+    public init(maximumDepth: Int = 512) {
+        self.maximumDepth = maximumDepth
+    }
+
+    /// Parses a whole document from `bytes`; anything but white space after the value is an error.
+    public func parse<Bytes: Collection>(_ bytes: Bytes) throws(JSONParseError) -> JSONValue where Bytes.Element == UInt8 {
+        let result: Result<JSONValue, JSONParseError>? = bytes.withContiguousStorageIfAvailable { buffer in
+            parseBuffer(buffer)
+        }
+        if let result { return try result.get() }
+        return try Array(bytes).withUnsafeBufferPointer { parseBuffer($0) }.get()
+    }
+
+    /// Parses a whole document from a string's UTF-8 form.
+    public func parse(_ text: String) throws(JSONParseError) -> JSONValue {
+        var text = text
+        return try text.withUTF8 { parseBuffer($0) }.get()
+    }
+
+    private func parseBuffer(_ buffer: UnsafeBufferPointer<UInt8>) -> Result<JSONValue, JSONParseError> {
+        var reader = JSONReader(bytes: buffer, maximumDepth: maximumDepth)
+        do throws(JSONParseError) {
+            reader.skipWhiteSpace()
+            let value = try reader.readValue(depth: 0)
+            reader.skipWhiteSpace()
+            guard reader.isAtEnd else { throw reader.error("unexpected data after the document") }
+            return .success(value)
+        } catch {
+            return .failure(error)
+        }
+    }
+}
+
+/// The cursor over one document's bytes.
+private struct JSONReader {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let maximumDepth: Int
+    var index = 0
+
+    init(bytes: UnsafeBufferPointer<UInt8>, maximumDepth: Int) {
+        self.bytes = bytes
+        self.maximumDepth = maximumDepth
+    }
+
+    var isAtEnd: Bool { index >= bytes.count }
+
+    func error(_ reason: String, at offset: Int? = nil) -> JSONParseError {
+        JSONParseError(offset: offset ?? index, reason: reason)
+    }
+
+    mutating func skipWhiteSpace() {
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return
+            }
+        }
+    }
+
+    mutating func readValue(depth: Int) throws(JSONParseError) -> JSONValue {
+        guard index < bytes.count else { throw error("unexpected end of input, expected a value") }
+        switch bytes[index] {
+        case UInt8(ascii: "{"): return try readObject(depth: depth + 1)
+        case UInt8(ascii: "["): return try readArray(depth: depth + 1)
+        case UInt8(ascii: "\""): return .string(try readString())
+        case UInt8(ascii: "t"): try expectWord("true"); return .bool(true)
+        case UInt8(ascii: "f"): try expectWord("false"); return .bool(false)
+        case UInt8(ascii: "n"): try expectWord("null"); return .null
+        case UInt8(ascii: "N"): try expectWord("NaN"); return .double(.nan)
+        case UInt8(ascii: "I"): try expectWord("Infinity"); return .double(.infinity)
+        case UInt8(ascii: "-") where index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "I"):
+            index += 1
+            try expectWord("Infinity")
+            return .double(-.infinity)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try readNumber()
+        default: throw error("unexpected character \(describe(bytes[index])), expected a value")
+        }
+    }
+
+    private func describe(_ byte: UInt8) -> String {
+        (0x21..<0x7F).contains(byte) ? "'\(Character(Unicode.Scalar(byte)))'" : "byte 0x\(String(byte, radix: 16))"
+    }
+
+    private mutating func expectWord(_ word: StaticString) throws(JSONParseError) {
+        let start = index
+        let count = word.utf8CodeUnitCount
+        guard bytes.count - index >= count else { throw error("unexpected end of input in literal \(word)", at: start) }
+        let matches = word.withUTF8Buffer { expected in
+            (0..<count).allSatisfy { bytes[index + $0] == expected[$0] }
+        }
+        guard matches else { throw error("invalid literal, expected \(word)", at: start) }
+        index += count
+    }
+
+    private mutating func readObject(depth: Int) throws(JSONParseError) -> JSONValue {
+        guard depth <= maximumDepth else { throw error("nesting deeper than \(maximumDepth) levels") }
+        index += 1
+        var members: [(String, JSONValue)] = []
+        skipWhiteSpace()
+        if index < bytes.count && bytes[index] == UInt8(ascii: "}") {
+            index += 1
+            return .object(JSONObject())
+        }
+        while true {
+            skipWhiteSpace()
+            guard index < bytes.count else { throw error("unexpected end of input in an object") }
+            guard bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key in an object") }
+            let key = try readString()
+            skipWhiteSpace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
+                throw error("expected ':' after an object key")
+            }
+            index += 1
+            skipWhiteSpace()
+            members.append((key, try readValue(depth: depth)))
+            skipWhiteSpace()
+            guard index < bytes.count else { throw error("unexpected end of input in an object") }
+            switch bytes[index] {
+            case UInt8(ascii: ","): index += 1
+            case UInt8(ascii: "}"):
+                index += 1
+                return .object(JSONObject(members))
+            default: throw error("expected ',' or '}' in an object")
+            }
+        }
+    }
+
+    private mutating func readArray(depth: Int) throws(JSONParseError) -> JSONValue {
+        guard depth <= maximumDepth else { throw error("nesting deeper than \(maximumDepth) levels") }
+        index += 1
+        var elements: [JSONValue] = []
+        skipWhiteSpace()
+        if index < bytes.count && bytes[index] == UInt8(ascii: "]") {
+            index += 1
+            return .array(elements)
+        }
+        while true {
+            skipWhiteSpace()
+            elements.append(try readValue(depth: depth))
+            skipWhiteSpace()
+            guard index < bytes.count else { throw error("unexpected end of input in an array") }
+            switch bytes[index] {
+            case UInt8(ascii: ","): index += 1
+            case UInt8(ascii: "]"):
+                index += 1
+                return .array(elements)
+            default: throw error("expected ',' or ']' in an array")
+            }
+        }
+    }
+
+    private mutating func readNumber() throws(JSONParseError) -> JSONValue {
+        let start = index
+        var isInteger = true
+        if bytes[index] == UInt8(ascii: "-") { index += 1 }
+        guard index < bytes.count, isDigit(bytes[index]) else { throw error("expected a digit in a number") }
+        if bytes[index] == UInt8(ascii: "0") {
+            index += 1
+            if index < bytes.count && isDigit(bytes[index]) { throw error("leading zeros are not allowed in a number") }
+        } else {
+            skipDigits()
+        }
+        if index < bytes.count && bytes[index] == UInt8(ascii: ".") {
+            isInteger = false
+            index += 1
+            guard index < bytes.count, isDigit(bytes[index]) else { throw error("expected a digit after '.'") }
+            skipDigits()
+        }
+        if index < bytes.count && (bytes[index] | 0x20) == UInt8(ascii: "e") {
+            isInteger = false
+            index += 1
+            if index < bytes.count && (bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-")) {
+                index += 1
+            }
+            guard index < bytes.count, isDigit(bytes[index]) else { throw error("expected a digit in an exponent") }
+            skipDigits()
+        }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        if isInteger {
+            if let value = Int64(text) { return .integer(value) }
+            return .bigInteger(text)
+        }
+        guard let value = Double(text) else { throw error("number out of range", at: start) }
+        return .double(value)
+    }
+
+    private func isDigit(_ byte: UInt8) -> Bool {
+        byte &- UInt8(ascii: "0") < 10
+    }
+
+    private mutating func skipDigits() {
+        while index < bytes.count && isDigit(bytes[index]) { index += 1 }
+    }
+
+    mutating func readString() throws(JSONParseError) -> String {
+        let start = index
+        index += 1
+        let contentStart = index
+        // Fast path: no escapes, so the bytes are the string.
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                let raw = UnsafeBufferPointer(rebasing: bytes[contentStart..<index])
+                guard let text = String(validating: raw, as: UTF8.self) else {
+                    throw error("invalid UTF-8 in a string", at: firstInvalidUTF8(from: contentStart, to: index))
+                }
+                index += 1
+                return text
+            }
+            if byte == UInt8(ascii: "\\") { break }
+            if byte < 0x20 { throw error("unescaped control character in a string") }
+            index += 1
+        }
+        guard index < bytes.count else { throw error("unterminated string", at: start) }
+        return try readEscapedString(contentStart: contentStart)
+    }
+
+    private mutating func readEscapedString(contentStart: Int) throws(JSONParseError) -> String {
+        var utf8: [UInt8] = Array(UnsafeBufferPointer(rebasing: bytes[contentStart..<index]))
+        while index < bytes.count {
+            let byte = bytes[index]
+            switch byte {
+            case UInt8(ascii: "\""):
+                let end = index
+                index += 1
+                guard let text = String(validating: utf8, as: UTF8.self) else {
+                    throw error("invalid UTF-8 in a string", at: firstInvalidUTF8(from: contentStart, to: end))
+                }
+                return text
+            case UInt8(ascii: "\\"):
+                index += 1
+                guard index < bytes.count else { break }
+                try appendEscape(to: &utf8)
+            case 0..<0x20:
+                throw error("unescaped control character in a string")
+            default:
+                utf8.append(byte)
+                index += 1
+            }
+        }
+        throw error("unterminated string", at: contentStart - 1)
+    }
+
+    private mutating func appendEscape(to utf8: inout [UInt8]) throws(JSONParseError) {
+        let escapeStart = index - 1
+        let byte = bytes[index]
+        index += 1
+        switch byte {
+        case UInt8(ascii: "\""): utf8.append(0x22)
+        case UInt8(ascii: "\\"): utf8.append(0x5C)
+        case UInt8(ascii: "/"): utf8.append(0x2F)
+        case UInt8(ascii: "b"): utf8.append(0x08)
+        case UInt8(ascii: "f"): utf8.append(0x0C)
+        case UInt8(ascii: "n"): utf8.append(0x0A)
+        case UInt8(ascii: "r"): utf8.append(0x0D)
+        case UInt8(ascii: "t"): utf8.append(0x09)
+        case UInt8(ascii: "u"):
+            var scalar = try readHex4(escapeStart: escapeStart)
+            if (0xD800..<0xDC00).contains(scalar), index + 1 < bytes.count,
+                bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
+            {
+                let save = index
+                index += 2
+                let low = try readHex4(escapeStart: save)
+                if (0xDC00..<0xE000).contains(low) {
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                } else {
+                    index = save  // not a pair: the high half stands alone
+                }
+            }
+            // A lone surrogate cannot be held in a Swift string: it becomes U+FFFD, as lenient
+            // decoders do, rather than failing a whole message.
+            let decoded = Unicode.Scalar(scalar) ?? "\u{FFFD}"
+            UTF8.encode(decoded) { utf8.append($0) }
+        default:
+            throw error("invalid escape '\\\(Character(Unicode.Scalar(byte)))' in a string", at: escapeStart)
+        }
+    }
+
+    private mutating func readHex4(escapeStart: Int) throws(JSONParseError) -> UInt32 {
+        guard bytes.count - index >= 4 else { throw error("incomplete \\u escape", at: escapeStart) }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let byte = bytes[index]
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: throw error("invalid hex digit in a \\u escape")
+            }
+            value = value << 4 | UInt32(digit)
+            index += 1
+        }
+        return value
+    }
+
+    /// The offset of the first byte in `start..<end` where UTF-8 decoding fails.
+    private func firstInvalidUTF8(from start: Int, to end: Int) -> Int {
+        var position = start
+        while position < end {
+            let lead = bytes[position]
+            let length: Int
+            switch lead {
+            case 0..<0x80: length = 1
+            case 0xC2..<0xE0: length = 2
+            case 0xE0..<0xF0: length = 3
+            case 0xF0..<0xF5: length = 4
+            default: return position
+            }
+            guard end - position >= length,
+                String(validating: UnsafeBufferPointer(rebasing: bytes[position..<position + length]), as: UTF8.self) != nil
+            else { return position }
+            position += length
+        }
+        return start
+    }
+}

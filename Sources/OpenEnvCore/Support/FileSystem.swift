@@ -1,0 +1,118 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What `stat` says about a path, reduced to what change detection needs.
+struct FileStamp: Sendable, Equatable {
+    /// Modification time in nanoseconds since the epoch.
+    var modified: Int64
+    /// Size in bytes.
+    var size: Int64
+    /// Whether the path is a directory.
+    var isDirectory: Bool
+}
+
+/// Thin POSIX file access. Discovery reads hundreds of small files per scan, and the plain
+/// system calls measured several times faster than FileManager's on Linux.
+enum FileSystem {
+    /// `stat` of `path` (following links), or nil when it does not exist or cannot be read.
+    static func stamp(_ path: String) -> FileStamp? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        let modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        return FileStamp(modified: modified, size: Int64(info.st_size), isDirectory: (info.st_mode & S_IFMT) == S_IFDIR)
+    }
+
+    /// Whether `path` is an existing directory.
+    static func isDirectory(_ path: String) -> Bool {
+        stamp(path)?.isDirectory ?? false
+    }
+
+    /// Whether `path` is an existing file (not a directory).
+    static func isFile(_ path: String) -> Bool {
+        stamp(path).map { !$0.isDirectory } ?? false
+    }
+
+    /// The names in a directory, without `.` and `..`; nil when it cannot be listed.
+    static func list(_ path: String) -> [String]? {
+        guard let directory = opendir(path) else { return nil }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) { pointer in
+                pointer.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// Why a file could not be read.
+    struct ReadError: Error, CustomStringConvertible {
+        let path: String
+        let reason: String
+        var description: String { "cannot read \(path): \(reason)" }
+    }
+
+    /// Largest file discovery will read; manifests and metadata are far smaller.
+    static let maximumReadSize = 16 << 20
+
+    /// The bytes of a file.
+    static func read(_ path: String) throws(ReadError) -> [UInt8] {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw ReadError(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16_384)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw ReadError(path: path, reason: String(cString: strerror(errno)))
+            }
+            if count == 0 { return bytes }
+            bytes.append(contentsOf: chunk[0..<count])
+            if bytes.count > maximumReadSize {
+                throw ReadError(path: path, reason: "larger than \(maximumReadSize) bytes")
+            }
+        }
+    }
+
+    /// The file as UTF-8 text; invalid bytes are replaced and reported through `lossy`.
+    static func readText(_ path: String, lossy: inout Bool) throws(ReadError) -> String {
+        let bytes = try read(path)
+        if let text = String(validating: bytes, as: UTF8.self) {
+            lossy = false
+            return text
+        }
+        lossy = true
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The canonical absolute form of `path` (links resolved), or nil when it does not exist.
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    /// `base/name`, without doubling a `/`.
+    static func join(_ base: String, _ name: String) -> String {
+        base.hasSuffix("/") ? base + name : base + "/" + name
+    }
+
+    /// The folder part of a path (`/a/b/c` -> `/a/b`).
+    static func parent(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    /// The value of an environment variable, or nil.
+    static func environment(_ name: String) -> String? {
+        getenv(name).map { String(cString: $0) }
+    }
+}

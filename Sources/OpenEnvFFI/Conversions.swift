@@ -1,0 +1,55 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import OpenEnvCore
+
+/// Runs one exported call: converts a thrown error into its status and the thread's last
+/// error message, and a success into `OPENENV_OK`.
+func exported(_ body: () throws -> Void) -> Int32 {
+    do {
+        try body()
+        return Status.ok.rawValue
+    } catch {
+        let failure = FFIError(error)
+        LastError.set(failure.message)
+        return failure.status.rawValue
+    }
+}
+
+/// A required C string argument as Swift text.
+func string(_ pointer: UnsafePointer<CChar>?, named name: String) throws(FFIError) -> String {
+    guard let pointer else { throw FFIError(.invalidArgument, "\(name) is NULL; pass a UTF-8 string") }
+    guard let text = String(validatingCString: pointer) else {
+        throw FFIError(.invalidArgument, "\(name) is not valid UTF-8")
+    }
+    return text
+}
+
+/// An optional JSON argument: NULL or an empty string means `{}`.
+func json(_ pointer: UnsafePointer<CChar>?, named name: String) throws(FFIError) -> JSONValue {
+    guard let pointer, pointer.pointee != 0 else { return .object(JSONObject()) }
+    let text = try string(pointer, named: name)
+    do {
+        return try JSONParser().parse(text)
+    } catch {
+        throw FFIError(.invalidArgument, "\(name) is not valid JSON: \(error)")
+    }
+}
+
+/// Discovery options from an optional JSON argument.
+func discoveryOptions(_ pointer: UnsafePointer<CChar>?) throws -> DiscoveryOptions {
+    try DiscoveryOptions(json: json(pointer, named: "options_json"))
+}
+
+/// Hands `text` to the caller through `out` as a string it frees with `openenv_string_free`.
+func give(_ text: String, to out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) throws(FFIError) {
+    guard let copy = strdup(text) else { throw FFIError(.internalError, "out of memory") }
+    out.pointee = copy
+}
+
+/// Checks that an out parameter is not NULL, and clears it so a failed call leaves NULL.
+func checkOut<T>(_ out: UnsafeMutablePointer<T?>?, named name: String) throws(FFIError) -> UnsafeMutablePointer<T?> {
+    guard let out else { throw FFIError(.invalidArgument, "\(name) is NULL; pass the address of a variable to receive the result") }
+    out.pointee = nil
+    return out
+}

@@ -1,0 +1,32 @@
+"""openenv_swift: OpenEnv's ``AutoEnv`` / ``AutoAction`` on the openenv-swift engine.
+
+Change ``from openenv import AutoEnv, AutoAction`` to
+``from openenv_swift import AutoEnv, AutoAction``; the API is the same.
+"""
+
+from __future__ import annotations
+
+from ._native import version
+from .auto_action import AutoAction, GenericAction
+from .auto_env import AutoEnv
+from .errors import (
+    EngineError,
+    EnvironmentNotFoundError,
+    InvalidArgumentError,
+    LibraryNotFoundError,
+    OpenEnvError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AutoAction",
+    "AutoEnv",
+    "EngineError",
+    "EnvironmentNotFoundError",
+    "GenericAction",
+    "InvalidArgumentError",
+    "LibraryNotFoundError",
+    "OpenEnvError",
+    "version",
+]
