@@ -73,4 +73,11 @@ final class DiscoveryMemo: @unchecked Sendable {
         lock.unlock()
         return fresh.0
     }
+
+    /// Drops every remembered result, as a new process starts without them.
+    func forgetAll() {
+        lock.lock()
+        entries.removeAll()
+        lock.unlock()
+    }
 }

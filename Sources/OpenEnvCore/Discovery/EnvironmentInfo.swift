@@ -106,7 +106,7 @@ extension EnvironmentInfo {
             let distInfoPath = string("dist_info_path"), let searchPath = string("search_path"),
             case .bool(let editable)? = json["editable"]
         else { return nil }
-        let manifest = json["manifest"].flatMap { $0 == .null ? nil : $0 }
+        let manifest: JSONValue? = json["manifest"] == .null ? nil : json["manifest"]
         self.init(
             envKey: envKey, name: name, package: package, version: version, description: description,
             envClass: envClass, actionClass: actionClass, observationClass: observationClass,

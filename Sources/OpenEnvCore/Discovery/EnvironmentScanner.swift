@@ -44,7 +44,11 @@ struct EnvironmentScanner {
                     metadataPath: FileSystem.join(searchPath, folder), searchPath: searchPath)
                 guard seenDistributions.insert(distribution.normalizedName).inserted else { continue }
                 guard !Self.frameworkDistributions.contains(distribution.normalizedName) else { continue }
-                guard let info = environment(of: distribution, editables: editables) else { continue }
+                let info = environment(of: distribution, editables: editables)
+                if info != nil || distribution.normalizedName.hasPrefix("openenv_") {
+                    warnings.append(contentsOf: distribution.warnings)
+                }
+                guard let info else { continue }
                 if let owner = keyOwners[info.envKey] {
                     warnings.append(DiscoveryWarning(
                         path: info.distInfoPath,

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Sets up a working copy: the Python virtualenv .venv (openenv-core, pytest), a release build
+# of the Swift engine, the openenv_swift binding installed into .venv, and a real example
+# environment made by `openenv init` and pip-installed into .venv. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+work="$root/.work"
+mkdir -p "$work"
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+if [ ! -x .venv/bin/python ]; then
+  log "creating .venv"
+  python3 -m venv .venv
+fi
+if ! .venv/bin/python -c "import openenv, pytest, wheel" 2>/dev/null; then
+  log "installing openenv-core, pytest and wheel into .venv"
+  .venv/bin/pip install --quiet --disable-pip-version-check "openenv-core==0.3.0" pytest wheel
+fi
+
+log "building the Swift engine (release)"
+swift build -c release --product openenv >&2
+swift build -c release --product openenv-swift >&2
+
+log "installing the openenv_swift binding into .venv"
+stage="$work/binding"
+rm -rf "$stage"
+cp -r bindings/python "$stage"
+rm -rf "$stage/tests"
+cp .build/release/libopenenv.so "$stage/openenv_swift/"
+.venv/bin/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation --force-reinstall "$stage"
+
+if ! .venv/bin/python -c "import parrot_env" 2>/dev/null; then
+  log "creating the example environment parrot_env with 'openenv init' and installing it"
+  rm -rf "$work/envs/parrot_env"
+  mkdir -p "$work/envs"
+  (cd "$work/envs" && "$root/.venv/bin/openenv" init parrot_env >/dev/null)
+  .venv/bin/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation "$work/envs/parrot_env"
+fi
+log "set-up done"
