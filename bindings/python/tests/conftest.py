@@ -1,0 +1,92 @@
+"""Shared fixtures: the repository, the built library, and real environment packages made by
+``openenv init`` and pip-installed into light child virtualenvs.
+
+A child virtualenv has no pip of its own; a ``.pth`` file puts the repository's ``.venv``
+site-packages (openenv-core, the binding, the set-up's parrot_env) on its path, and packages
+are installed into it with the ``.venv``'s pip (``pip --python``), regular or editable.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[3]
+VENV = REPO / ".venv"
+LIBRARY = REPO / ".build" / "release" / "libopenenv.so"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Keeps the discovery cache of the whole run out of the user's home."""
+    os.environ["OPENENV_SWIFT_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+
+
+def run(command: list[str], **kwargs) -> subprocess.CompletedProcess:
+    """Runs a command, failing the test with its output when it fails."""
+    result = subprocess.run(command, capture_output=True, text=True, **kwargs)
+    if result.returncode != 0:
+        pytest.fail(f"{command} exited {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}")
+    return result
+
+
+class ChildVenv:
+    """A throwaway virtualenv that sees the repository's .venv packages."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        run([sys.executable, "-m", "venv", "--without-pip", str(root)])
+        self.python = root / "bin" / "python"
+        purelib = run([str(self.python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).stdout.strip()
+        self.site_packages = Path(purelib)
+        (self.site_packages / "zz_repo_venv.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+
+    def install(self, package: Path, editable: bool = False) -> None:
+        command = [str(VENV / "bin" / "pip"), "--python", str(self.python), "install", "--quiet",
+                   "--disable-pip-version-check", "--no-deps", "--no-build-isolation"]
+        run(command + (["-e", str(package)] if editable else [str(package)]))
+
+    def python_code(self, code: str, env: dict[str, str] | None = None) -> str:
+        """Runs ``code`` in this venv's interpreter; returns its standard output."""
+        return run([str(self.python), "-c", code], env=env).stdout
+
+
+@pytest.fixture(scope="session")
+def template_factory(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """Makes an environment package with the real ``openenv init`` template."""
+    root = tmp_path_factory.mktemp("templates")
+
+    def make(name: str, distribution: str | None = None) -> Path:
+        folder = root / name
+        if not folder.exists():
+            run([str(VENV / "bin" / "openenv"), "init", name], cwd=root)
+            if distribution is not None:
+                pyproject = folder / "pyproject.toml"
+                text = pyproject.read_text().replace(f'name = "openenv-{name}"', f'name = "{distribution}"')
+                pyproject.write_text(text)
+        return folder
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def child_venv_factory(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], ChildVenv]:
+    def make(name: str) -> ChildVenv:
+        return ChildVenv(tmp_path_factory.mktemp(name) / "venv")
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def cc() -> str:
+    compiler = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+    if compiler is None:
+        pytest.fail("no C compiler on PATH; install one with: apt-get install gcc")
+    return compiler
