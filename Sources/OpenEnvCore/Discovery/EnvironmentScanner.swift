@@ -69,21 +69,30 @@ struct EnvironmentScanner {
         let baseName = prefixed ? String(distribution.normalizedName.dropFirst("openenv_".count)) : distribution.normalizedName
         let sourceRoot = distribution.editableSourceRoot
 
+        // Where the import package is: top_level.txt and the server entry point are small
+        // files; RECORD can be large, so other distributions read it only when those and the
+        // distribution's own name lead nowhere.
         var candidates = distribution.topLevelModules
         if let module = distribution.serverEntryPointModule { candidates.append(module) }
-        if prefixed || candidates.isEmpty {
+        let conventional = [baseName, EnvironmentName.key(for: baseName) + "_env"]
+        func recordCandidates() -> [String] {
             let record = distribution.recordEntries
-            candidates.append(contentsOf: record.packages)
-            for finder in record.finders {
-                candidates.append(contentsOf: EditableInstalls(searchPath: distribution.searchPath, names: [finder]).mapping.keys.sorted())
+            return record.packages + record.finders.flatMap { finder in
+                EditableInstalls(searchPath: distribution.searchPath, names: [finder]).mapping.keys.sorted()
             }
         }
-        candidates.append(contentsOf: [baseName, EnvironmentName.key(for: baseName) + "_env"])
-        candidates = candidates.filter { !$0.hasPrefix("_") && !$0.isEmpty }.uniqued()
-
-        let located = candidates.compactMap { module in
-            packageFolder(for: module, distribution: distribution, editables: editables, sourceRoot: sourceRoot).map { (module, $0) }
+        func locate(_ names: [String]) -> [(String, String)] {
+            names.filter { !$0.hasPrefix("_") && !$0.isEmpty }.uniqued().compactMap { module in
+                packageFolder(for: module, distribution: distribution, editables: editables, sourceRoot: sourceRoot).map { (module, $0) }
+            }
         }
+        if prefixed { candidates += recordCandidates() }
+        var located = locate(candidates + conventional)
+        if located.isEmpty && !prefixed && candidates.isEmpty {
+            candidates = recordCandidates()
+            located = locate(candidates)
+        }
+        candidates = (candidates + conventional).uniqued()
         let withClient = located.first { FileSystem.isFile(FileSystem.join($0.1, "client.py")) }
         guard let (importName, packagePath) = withClient ?? located.first else {
             if prefixed {
@@ -104,9 +113,12 @@ struct EnvironmentScanner {
             }
             break
         }
+        // Most distributions on a path are not environments: only open the sources of those
+        // that could be one.
+        guard prefixed || manifestPath != nil || PackageSources.clientModuleMentionsOpenEnv(in: packagePath) else { return nil }
         let sources = PackageSources(packagePath: packagePath)
-        warnings.append(contentsOf: sources.warnings)
         guard prefixed || manifestPath != nil || sources.declaresClient else { return nil }
+        warnings.append(contentsOf: sources.warnings)
 
         let isEditable = sourceRoot != nil || !packagePath.hasPrefix(distribution.searchPath + "/")
         if isEditable {

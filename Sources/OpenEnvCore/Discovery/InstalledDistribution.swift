@@ -64,16 +64,41 @@ struct InstalledDistribution {
 
     /// Top-level packages listed in `RECORD` (folders holding an `__init__.py`), plus the
     /// editable finder files it installed.
+    ///
+    /// RECORD files of large distributions run to thousands of lines, so they are scanned as
+    /// bytes and only matching lines become strings.
     var recordEntries: (packages: [String], finders: [String]) {
+        let file = FileSystem.join(metadataPath, isEggInfo ? "installed-files.txt" : "RECORD")
+        guard let bytes = try? FileSystem.read(file) else { return ([], []) }
         var packages: [String] = []
         var finders: [String] = []
-        for line in lines(of: isEggInfo ? "installed-files.txt" : "RECORD") ?? [] {
-            let path = line.split(separator: ",", maxSplits: 1).first ?? line
-            let parts = path.split(separator: "/")
-            if parts.count == 2, parts[1] == "__init__.py", !parts[0].hasPrefix("."), !parts[0].hasSuffix(".dist-info") {
-                packages.append(String(parts[0]))
-            } else if parts.count == 1, parts[0].hasPrefix("__editable__"), parts[0].hasSuffix("_finder.py") {
-                finders.append(String(parts[0]))
+        let initSuffix = Array("/__init__.py".utf8)
+        let finderPrefix = Array("__editable__".utf8)
+        let finderSuffix = Array("_finder.py".utf8)
+        bytes.withUnsafeBufferPointer { buffer in
+            var lineStart = 0
+            while lineStart < buffer.count {
+                var end = lineStart
+                var slashes = 0
+                var firstSlash = -1
+                while end < buffer.count, buffer[end] != UInt8(ascii: ","), buffer[end] != UInt8(ascii: "\n") {
+                    if buffer[end] == UInt8(ascii: "/") {
+                        slashes += 1
+                        if firstSlash < 0 { firstSlash = end }
+                    }
+                    end += 1
+                }
+                let path = UnsafeBufferPointer(rebasing: buffer[lineStart..<end])
+                if slashes == 1, path.count > initSuffix.count, path.suffix(initSuffix.count).elementsEqual(initSuffix),
+                    buffer[lineStart] != UInt8(ascii: ".")
+                {
+                    let name = String(decoding: UnsafeBufferPointer(rebasing: buffer[lineStart..<firstSlash]), as: UTF8.self)
+                    if !name.hasSuffix(".dist-info") { packages.append(name) }
+                } else if slashes == 0, path.starts(with: finderPrefix), path.suffix(finderSuffix.count).elementsEqual(finderSuffix) {
+                    finders.append(String(decoding: path, as: UTF8.self))
+                }
+                while end < buffer.count, buffer[end] != UInt8(ascii: "\n") { end += 1 }
+                lineStart = end + 1
             }
         }
         return (packages, finders)

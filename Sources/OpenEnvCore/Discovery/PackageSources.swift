@@ -70,6 +70,13 @@ struct PackageSources {
     /// Whether the sources show an OpenEnv client.
     var declaresClient: Bool { !clientCandidates.isEmpty }
 
+    /// Whether the `client.py` in `packagePath` so much as mentions an OpenEnv client base: a
+    /// byte search that rules out most unrelated packages before any parsing.
+    static func clientModuleMentionsOpenEnv(in packagePath: String) -> Bool {
+        guard let bytes = try? FileSystem.read(FileSystem.join(packagePath, "client.py")) else { return false }
+        return ["EnvClient", "MCPToolClient", "MCPClientBase"].contains { bytes.contains(subsequence: Array($0.utf8)) }
+    }
+
     /// Names of `models.py` classes deriving from `base` (`Action`, `Observation`, `State`).
     func modelNames(derivingFrom base: String) -> [String] {
         Self.subclasses(in: modelClasses, of: [base]).map(\.name)
@@ -78,6 +85,22 @@ struct PackageSources {
     /// Names `__init__.py` imports from `client` or `models` that end with `suffix`.
     func exportedNames(endingWith suffix: String) -> [String] {
         ["client", "models"].flatMap { initImports[$0] ?? [] }.filter { $0.hasSuffix(suffix) && $0 != suffix }
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Whether `needle` occurs in these bytes.
+    func contains(subsequence needle: [UInt8]) -> Bool {
+        guard let first = needle.first, count >= needle.count else { return false }
+        return withUnsafeBufferPointer { haystack in
+            var index = 0
+            let last = haystack.count - needle.count
+            while index <= last {
+                if haystack[index] == first && haystack[index..<index + needle.count].elementsEqual(needle) { return true }
+                index += 1
+            }
+            return false
+        }
     }
 }
 

@@ -31,14 +31,16 @@ struct PythonClassDeclaration: Equatable {
 enum PythonClassScanner {
     static func classes(in source: String) -> [PythonClassDeclaration] {
         var declarations: [PythonClassDeclaration] = []
-        var insideTripleQuote: Substring? = nil
+        var insideTripleQuote: [UInt8]? = nil
         var pendingHeader: String? = nil
-        for rawLine in source.split(separator: "\n", omittingEmptySubsequences: false) {
-            let line = stripComment(rawLine)
+        // Lines are scanned as UTF-8 bytes; only class headers become strings, which keeps
+        // large modules (a 70 kB client.py is common) cheap to skip.
+        for line in source.utf8.split(separator: newline, omittingEmptySubsequences: false) {
+            let code = withoutComment(line)
             if let pending = pendingHeader {
-                let header = pending + " " + line
+                let header = pending + " " + String(decoding: code, as: UTF8.self)
                 if isComplete(header) {
-                    declarations.append(contentsOf: parseHeader(header).map { [$0] } ?? [])
+                    if let declaration = parseHeader(header) { declarations.append(declaration) }
                     pendingHeader = nil
                 } else {
                     pendingHeader = header
@@ -46,17 +48,18 @@ enum PythonClassScanner {
                 continue
             }
             if let quote = insideTripleQuote {
-                if occurrences(of: quote, in: line) % 2 == 1 { insideTripleQuote = nil }
+                if occurrences(of: quote, in: code) % 2 == 1 { insideTripleQuote = nil }
                 continue
             }
-            for quote in ["\"\"\"", "'''"] where occurrences(of: Substring(quote), in: line) % 2 == 1 {
-                insideTripleQuote = Substring(quote)
+            for quote in tripleQuotes where occurrences(of: quote, in: code) % 2 == 1 {
+                insideTripleQuote = quote
             }
-            guard insideTripleQuote == nil, line.hasPrefix("class ") else { continue }
-            if isComplete(line) {
-                if let declaration = parseHeader(line) { declarations.append(declaration) }
+            guard insideTripleQuote == nil, code.starts(with: classKeyword) else { continue }
+            let header = String(decoding: code, as: UTF8.self)
+            if isComplete(header) {
+                if let declaration = parseHeader(header) { declarations.append(declaration) }
             } else {
-                pendingHeader = line
+                pendingHeader = header
             }
         }
         return declarations
@@ -68,16 +71,16 @@ enum PythonClassScanner {
         var imports: [String: [String]] = [:]
         var joined = ""
         var open = false
-        for rawLine in source.split(separator: "\n") {
-            let line = stripComment(rawLine)
+        for rawLine in source.utf8.split(separator: newline) {
+            let bytes = withoutComment(rawLine)
+            if !open && !bytes.starts(with: relativeFrom) { continue }
+            let line = String(decoding: bytes, as: UTF8.self)
             if open {
                 joined += " " + line
                 if line.contains(")") { open = false } else { continue }
-            } else if line.hasPrefix("from .") {
+            } else {
                 joined = line
                 if line.contains("(") && !line.contains(")") { open = true; continue }
-            } else {
-                continue
             }
             let parts = joined.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: true)
             guard parts.count == 4, parts[2] == "import" else { continue }
@@ -90,6 +93,11 @@ enum PythonClassScanner {
         }
         return imports
     }
+
+    private static let newline = UInt8(ascii: "\n")
+    private static let classKeyword = Array("class ".utf8)
+    private static let relativeFrom = Array("from .".utf8)
+    private static let tripleQuotes = [Array("\"\"\"".utf8), Array("'''".utf8)]
 
     /// Splits on commas that are not inside brackets or parentheses.
     static func splitTopLevel<S: StringProtocol>(_ text: S) -> [String] {
@@ -111,17 +119,22 @@ enum PythonClassScanner {
         return parts
     }
 
-    private static func stripComment(_ line: Substring) -> String {
-        guard let hash = line.firstIndex(of: "#") else { return String(line) }
-        return String(line[..<hash])
+    private static func withoutComment(_ line: Substring.UTF8View) -> Substring.UTF8View {
+        guard let hash = line.firstIndex(of: UInt8(ascii: "#")) else { return line }
+        return line[..<hash]
     }
 
-    private static func occurrences(of needle: Substring, in line: String) -> Int {
+    private static func occurrences(of needle: [UInt8], in line: Substring.UTF8View) -> Int {
+        guard line.count >= needle.count else { return 0 }
         var count = 0
-        var rest = Substring(line)
-        while let range = rest.range(of: needle) {
-            count += 1
-            rest = rest[range.upperBound...]
+        var index = line.startIndex
+        while let candidate = line[index...].firstIndex(of: needle[0]) {
+            if line[candidate...].starts(with: needle) {
+                count += 1
+                index = line.index(candidate, offsetBy: needle.count)
+            } else {
+                index = line.index(after: candidate)
+            }
         }
         return count
     }
@@ -145,20 +158,5 @@ enum PythonClassScanner {
         }
         let bases = splitTopLevel(rest[rest.index(after: rest.startIndex)..<close]).filter { !$0.contains("=") }
         return PythonClassDeclaration(name: name, bases: bases)
-    }
-}
-
-extension Substring {
-    /// The range of the first occurrence of `needle`.
-    fileprivate func range(of needle: Substring) -> Range<Index>? {
-        guard !needle.isEmpty, count >= needle.count else { return nil }
-        var start = startIndex
-        while let candidate = self[start...].firstIndex(of: needle.first!) {
-            if self[candidate...].starts(with: needle) {
-                return candidate..<index(candidate, offsetBy: needle.count)
-            }
-            start = index(after: candidate)
-        }
-        return nil
     }
 }
