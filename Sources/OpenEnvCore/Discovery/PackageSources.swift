@@ -30,7 +30,6 @@ struct PackageSources {
     }
 
     private mutating func read(_ path: String) -> String? {
-        guard FileSystem.isFile(path) else { return nil }
         filesRead.append(path)
         var lossy = false
         do {
@@ -38,7 +37,9 @@ struct PackageSources {
             if lossy { warnings.append(DiscoveryWarning(path: path, message: "not valid UTF-8; invalid bytes were replaced")) }
             return text
         } catch {
-            warnings.append(DiscoveryWarning(path: path, message: "\(error.reason); class names fall back to conventions"))
+            if !error.isMissing {
+                warnings.append(DiscoveryWarning(path: path, message: "\(error.reason); class names fall back to conventions"))
+            }
             return nil
         }
     }

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A top-level `class` statement found in Python source.
 struct PythonClassDeclaration: Equatable {
     /// The class name.
@@ -30,32 +34,38 @@ struct PythonClassDeclaration: Equatable {
 /// and after `#` is ignored; a header may span lines until its parentheses close.
 enum PythonClassScanner {
     static func classes(in source: String) -> [PythonClassDeclaration] {
+        var source = source
+        return source.withUTF8 { classes(in: $0) }
+    }
+
+    /// The classes of UTF-8 source. Lines are found with `memchr` and examined as bytes; only
+    /// class headers become strings, which keeps large modules (a 70 kB client.py is common)
+    /// cheap to skip.
+    static func classes(in source: UnsafeBufferPointer<UInt8>) -> [PythonClassDeclaration] {
         var declarations: [PythonClassDeclaration] = []
-        var insideTripleQuote: [UInt8]? = nil
+        var insideTripleQuote: UInt8? = nil
         var pendingHeader: String? = nil
-        // Lines are scanned as UTF-8 bytes; only class headers become strings, which keeps
-        // large modules (a 70 kB client.py is common) cheap to skip.
-        for line in source.utf8.split(separator: newline, omittingEmptySubsequences: false) {
-            let code = withoutComment(line)
+        forEachLine(of: source) { start, end in
+            let codeEnd = find(UInt8(ascii: "#"), in: source, from: start, to: end) ?? end
             if let pending = pendingHeader {
-                let header = pending + " " + String(decoding: code, as: UTF8.self)
+                let header = pending + " " + text(source, start, codeEnd)
                 if isComplete(header) {
                     if let declaration = parseHeader(header) { declarations.append(declaration) }
                     pendingHeader = nil
                 } else {
                     pendingHeader = header
                 }
-                continue
+                return
             }
             if let quote = insideTripleQuote {
-                if occurrences(of: quote, in: code) % 2 == 1 { insideTripleQuote = nil }
-                continue
+                if tripleQuotes(of: quote, in: source, from: start, to: codeEnd) % 2 == 1 { insideTripleQuote = nil }
+                return
             }
-            for quote in tripleQuotes where occurrences(of: quote, in: code) % 2 == 1 {
+            for quote in [UInt8(ascii: "\""), UInt8(ascii: "'")] where tripleQuotes(of: quote, in: source, from: start, to: codeEnd) % 2 == 1 {
                 insideTripleQuote = quote
             }
-            guard insideTripleQuote == nil, code.starts(with: classKeyword) else { continue }
-            let header = String(decoding: code, as: UTF8.self)
+            guard insideTripleQuote == nil, hasPrefix(classKeyword, source, start, codeEnd) else { return }
+            let header = text(source, start, codeEnd)
             if isComplete(header) {
                 if let declaration = parseHeader(header) { declarations.append(declaration) }
             } else {
@@ -65,25 +75,30 @@ enum PythonClassScanner {
         return declarations
     }
 
+    static func relativeImports(in source: String) -> [String: [String]] {
+        var source = source
+        return source.withUTF8 { relativeImports(in: $0) }
+    }
+
     /// Names imported from a relative module in `__init__.py`-style source
     /// (`from .client import ParrotEnv` -> `["client": ["ParrotEnv"]]`).
-    static func relativeImports(in source: String) -> [String: [String]] {
+    static func relativeImports(in source: UnsafeBufferPointer<UInt8>) -> [String: [String]] {
         var imports: [String: [String]] = [:]
         var joined = ""
         var open = false
-        for rawLine in source.utf8.split(separator: newline) {
-            let bytes = withoutComment(rawLine)
-            if !open && !bytes.starts(with: relativeFrom) { continue }
-            let line = String(decoding: bytes, as: UTF8.self)
+        forEachLine(of: source) { start, end in
+            let codeEnd = find(UInt8(ascii: "#"), in: source, from: start, to: end) ?? end
+            if !open && !hasPrefix(relativeFrom, source, start, codeEnd) { return }
+            let line = text(source, start, codeEnd)
             if open {
                 joined += " " + line
-                if line.contains(")") { open = false } else { continue }
+                if line.contains(Character(")")) { open = false } else { return }
             } else {
                 joined = line
-                if line.contains("(") && !line.contains(")") { open = true; continue }
+                if line.contains(Character("(")) && !line.contains(Character(")")) { open = true; return }
             }
             let parts = joined.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: true)
-            guard parts.count == 4, parts[2] == "import" else { continue }
+            guard parts.count == 4, parts[2] == "import" else { return }
             let module = String(parts[1].dropFirst())
             let names = parts[3].filter { $0 != "(" && $0 != ")" }.split(separator: ",").compactMap { item -> String? in
                 let name = item.split(separator: " ").first.map(String.init) ?? ""
@@ -94,10 +109,52 @@ enum PythonClassScanner {
         return imports
     }
 
-    private static let newline = UInt8(ascii: "\n")
     private static let classKeyword = Array("class ".utf8)
     private static let relativeFrom = Array("from .".utf8)
-    private static let tripleQuotes = [Array("\"\"\"".utf8), Array("'''".utf8)]
+
+    /// Calls `body` with the start and end offsets of every line (without its newline).
+    private static func forEachLine(of source: UnsafeBufferPointer<UInt8>, _ body: (Int, Int) -> Void) {
+        guard let base = source.baseAddress else { return }
+        var start = 0
+        while start <= source.count {
+            let end: Int
+            if let newline = memchr(base + start, Int32(UInt8(ascii: "\n")), source.count - start) {
+                end = base.distance(to: newline.assumingMemoryBound(to: UInt8.self))
+            } else {
+                end = source.count
+            }
+            body(start, end)
+            start = end + 1
+        }
+    }
+
+    private static func find(_ byte: UInt8, in source: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Int? {
+        guard start < end, let base = source.baseAddress, let hit = memchr(base + start, Int32(byte), end - start) else { return nil }
+        return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+    }
+
+    private static func hasPrefix(_ prefix: [UInt8], _ source: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        end - start >= prefix.count && prefix.indices.allSatisfy { source[start + $0] == prefix[$0] }
+    }
+
+    private static func text(_ source: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: source[start..<end]), as: UTF8.self)
+    }
+
+    /// How many runs of three `quote` bytes the range holds.
+    private static func tripleQuotes(of quote: UInt8, in source: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Int {
+        var count = 0
+        var index = start
+        while let hit = find(quote, in: source, from: index, to: end) {
+            if hit + 2 < end && source[hit + 1] == quote && source[hit + 2] == quote {
+                count += 1
+                index = hit + 3
+            } else {
+                index = hit + 1
+            }
+        }
+        return count
+    }
 
     /// Splits on commas that are not inside brackets or parentheses.
     static func splitTopLevel<S: StringProtocol>(_ text: S) -> [String] {
@@ -119,33 +176,13 @@ enum PythonClassScanner {
         return parts
     }
 
-    private static func withoutComment(_ line: Substring.UTF8View) -> Substring.UTF8View {
-        guard let hash = line.firstIndex(of: UInt8(ascii: "#")) else { return line }
-        return line[..<hash]
-    }
-
-    private static func occurrences(of needle: [UInt8], in line: Substring.UTF8View) -> Int {
-        guard line.count >= needle.count else { return 0 }
-        var count = 0
-        var index = line.startIndex
-        while let candidate = line[index...].firstIndex(of: needle[0]) {
-            if line[candidate...].starts(with: needle) {
-                count += 1
-                index = line.index(candidate, offsetBy: needle.count)
-            } else {
-                index = line.index(after: candidate)
-            }
-        }
-        return count
-    }
-
     private static func isComplete(_ header: String) -> Bool {
         var depth = 0
         for character in header {
             if character == "(" || character == "[" { depth += 1 }
             if character == ")" || character == "]" { depth -= 1 }
         }
-        return depth <= 0 && header.contains(":")
+        return depth <= 0 && header.contains(Character(":"))
     }
 
     private static func parseHeader(_ header: String) -> PythonClassDeclaration? {
@@ -156,7 +193,7 @@ enum PythonClassScanner {
         guard rest.first == "(", let close = rest.lastIndex(of: ")") else {
             return PythonClassDeclaration(name: name, bases: [])
         }
-        let bases = splitTopLevel(rest[rest.index(after: rest.startIndex)..<close]).filter { !$0.contains("=") }
+        let bases = splitTopLevel(rest[rest.index(after: rest.startIndex)..<close]).filter { !$0.contains(Character("=")) }
         return PythonClassDeclaration(name: name, bases: bases)
     }
 }

@@ -55,6 +55,8 @@ enum FileSystem {
     struct ReadError: Error, CustomStringConvertible {
         let path: String
         let reason: String
+        /// Whether the file simply does not exist.
+        var isMissing = false
         var description: String { "cannot read \(path): \(reason)" }
     }
 
@@ -64,7 +66,10 @@ enum FileSystem {
     /// The bytes of a file.
     static func read(_ path: String) throws(ReadError) -> [UInt8] {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw ReadError(path: path, reason: String(cString: strerror(errno))) }
+        guard descriptor >= 0 else {
+            let code = errno
+            throw ReadError(path: path, reason: String(cString: strerror(code)), isMissing: code == ENOENT)
+        }
         defer { close(descriptor) }
         var info = stat()
         guard fstat(descriptor, &info) == 0 else { throw ReadError(path: path, reason: String(cString: strerror(errno))) }
@@ -72,10 +77,12 @@ enum FileSystem {
         guard Int(info.st_size) <= maximumReadSize else {
             throw ReadError(path: path, reason: "larger than \(maximumReadSize) bytes")
         }
-        // Sized from fstat, but read until end of file, in case the file grows meanwhile.
-        var bytes = [UInt8](repeating: 0, count: Int(info.st_size) + 1)
+        // Sized from fstat so the usual case takes one read; a file that reports no size
+        // (procfs and the like) is read in growing steps until end of file.
+        let expected = Int(info.st_size)
+        var bytes = [UInt8](repeating: 0, count: max(expected, 4096))
         var filled = 0
-        while true {
+        while expected == 0 || filled < expected {
             if filled == bytes.count {
                 guard bytes.count <= maximumReadSize else { throw ReadError(path: path, reason: "larger than \(maximumReadSize) bytes") }
                 bytes.append(contentsOf: repeatElement(0, count: bytes.count))
