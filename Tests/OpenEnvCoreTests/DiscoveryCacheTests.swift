@@ -40,7 +40,7 @@ import Testing
         fixture.installTemplatePackage(distribution: "openenv-parrot_env", module: "parrot_env", className: "Parrot")
         let first = discovery().discover()
         let cacheFiles = try FileManager.default.contentsOfDirectory(atPath: cacheDirectory)
-        #expect(cacheFiles.count == 1)
+        #expect(cacheFiles == [URL(fileURLWithPath: DiscoveryCache(directory: cacheDirectory).file(for: FileSystem.realPath(site)!)).lastPathComponent])
         freshProcess()
         // Change a file the scan read but the cache does not watch (a regular install's
         // client.py): a reused result still shows the old class, proving it came from disk.
@@ -65,19 +65,44 @@ import Testing
     @Test func aCorruptCacheFileIsIgnored() throws {
         fixture.installTemplatePackage(distribution: "openenv-parrot_env", module: "parrot_env", className: "Parrot")
         _ = discovery().discover()
-        let file = DiscoveryCache(searchPaths: [FileSystem.realPath(site)!], directory: cacheDirectory).file
-        for garbage in ["{not json", "{\"format\": 1, \"watched\": [], \"environments\": [{}], \"warnings\": []}", ""] {
+        let file = DiscoveryCache(directory: cacheDirectory).file(for: FileSystem.realPath(site)!)
+        let wrongPath = "{\"format\": 2, \"path\": \"/elsewhere\", \"watched\": [], \"distributions\": [], \"findings\": [], \"warnings\": []}"
+        let badFinding = "{\"format\": 2, \"path\": \"\(FileSystem.realPath(site)!)\", \"watched\": [], \"distributions\": [\"x\"], \"findings\": [{\"distribution\": \"x\", \"environment\": {}, \"warnings\": []}], \"warnings\": []}"
+        for garbage in ["{not json", wrongPath, badFinding, "", "[]"] {
             FileManager.default.createFile(atPath: file, contents: Data(garbage.utf8))
             freshProcess()
             #expect(discovery().discover().environments.map(\.envKey) == ["parrot"])
         }
     }
 
-    @Test func differentSearchPathsUseDifferentCacheFiles() {
-        let a = DiscoveryCache(searchPaths: ["/venv-a/site-packages"], directory: "/c").file
-        let b = DiscoveryCache(searchPaths: ["/venv-b/site-packages"], directory: "/c").file
-        #expect(a != b)
-        #expect(a == DiscoveryCache(searchPaths: ["/venv-a/site-packages"], directory: "/c").file)
+    @Test func eachFolderHasItsOwnCacheFile() {
+        let cache = DiscoveryCache(directory: "/c")
+        #expect(cache.file(for: "/venv-a/site-packages") != cache.file(for: "/venv-b/site-packages"))
+        #expect(cache.file(for: "/venv-a/site-packages") == DiscoveryCache(directory: "/c").file(for: "/venv-a/site-packages"))
+    }
+
+    @Test func aChangeInOneFolderRescansOnlyThatFolder() throws {
+        fixture.installTemplatePackage(distribution: "openenv-parrot_env", module: "parrot_env", className: "Parrot")
+        let busy = fixture.folder("busy")
+        let both = Discovery(searchPaths: [busy, site], cacheDirectory: cacheDirectory)
+        #expect(both.discover().environments.map(\.envKey) == ["parrot"])
+        // Edit a file the site scan read but does not watch: only a reused site scan still says ParrotEnv.
+        fixture.write("site/parrot_env/client.py", "class Renamed(EnvClient):\n    pass\n")
+        fixture.write("busy/unrelated.txt", "the working directory changes all the time")
+        freshProcess()
+        #expect(both.discover().environments.map(\.envClass) == ["ParrotEnv"])
+    }
+
+    @Test func aFolderEarlierOnThePathHidesALaterDistributionOfTheSameName() throws {
+        fixture.installTemplatePackage(site: "later", distribution: "openenv-parrot_env", module: "parrot_env", className: "Parrot")
+        fixture.write("earlier/openenv_parrot_env-9.0.dist-info/METADATA", "Name: openenv-parrot_env\nVersion: 9.0\n")
+        let discovery = Discovery(searchPaths: [fixture.root + "/earlier", fixture.root + "/later"], cacheDirectory: cacheDirectory)
+        // The earlier copy has lost its code: it still hides the later one, as Python's import would.
+        let result = discovery.discover()
+        #expect(result.environments.isEmpty)
+        #expect(result.warnings.count == 1)
+        fixture.remove("earlier/openenv_parrot_env-9.0.dist-info")
+        #expect(discovery.discover().environments.map(\.version) == ["0.1.0"])
     }
 
     @Test func anUnwritableCacheFolderOnlyCostsTime() {

@@ -20,12 +20,9 @@ public struct Discovery: Sendable {
         self.cacheDirectory = cacheDirectory
     }
 
-    /// The environments and warnings, from the cache when it is still current.
+    /// The environments and warnings; every folder's scan is reused while it is current.
     public func discover() -> DiscoveryResult {
-        guard usesCache else {
-            var scanner = EnvironmentScanner(searchPaths: searchPaths)
-            return scanner.scan()
-        }
+        guard usesCache else { return EnvironmentScanner.merge(searchPaths.map(EnvironmentScanner.scan)) }
         return DiscoveryMemo.shared.result(for: self)
     }
 
@@ -38,46 +35,52 @@ public struct Discovery: Sendable {
     public func environment(named name: String) throws(DiscoveryError) -> EnvironmentInfo {
         try registry().environment(named: name)
     }
-
-    /// Scans now, ignoring and then replacing any cached result.
-    func scanAndStore() -> (DiscoveryResult, DiscoveryCache.Fingerprint) {
-        var scanner = EnvironmentScanner(searchPaths: searchPaths)
-        let stampsBefore = DiscoveryCache.Fingerprint(paths: searchPaths)
-        let result = scanner.scan()
-        let fingerprint = DiscoveryCache.Fingerprint(paths: scanner.watchedPaths)
-        // Store only when the search paths did not change during the scan.
-        if stampsBefore.isCurrent {
-            DiscoveryCache(searchPaths: searchPaths, directory: cacheDirectory).store(result, fingerprint: fingerprint)
-        }
-        return (result, fingerprint)
-    }
 }
 
-/// The in-process memory of recent discoveries, one per set of search paths.
+/// The in-process memory of folder scans and of merged results.
+///
+/// A look-up re-stamps each folder of its search path (microseconds); a changed folder is
+/// rescanned (or read from the disk cache another process wrote) and the result merged anew.
 final class DiscoveryMemo: @unchecked Sendable {
     static let shared = DiscoveryMemo()
 
     private let lock = NSLock()
-    private var entries: [String: (DiscoveryResult, DiscoveryCache.Fingerprint)] = [:]
+    private var scans: [String: SearchPathScan] = [:]
+    /// Merged results with the fingerprints of the folder scans they were merged from.
+    private var merged: [String: (fingerprints: [Fingerprint], result: DiscoveryResult)] = [:]
 
     func result(for discovery: Discovery) -> DiscoveryResult {
-        let key = (discovery.cacheDirectory ?? "") + "\u{1}" + discovery.searchPaths.joined(separator: "\u{0}")
         lock.lock()
-        let remembered = entries[key]
-        lock.unlock()
-        if let (result, fingerprint) = remembered, fingerprint.isCurrent { return result }
-        let fresh = DiscoveryCache(searchPaths: discovery.searchPaths, directory: discovery.cacheDirectory).load()
-            ?? discovery.scanAndStore()
-        lock.lock()
-        entries[key] = fresh
-        lock.unlock()
-        return fresh.0
+        defer { lock.unlock() }
+        let cache = DiscoveryCache(directory: discovery.cacheDirectory)
+        var current: [SearchPathScan] = []
+        for path in discovery.searchPaths {
+            let key = cache.directory + "\u{0}" + path
+            if let remembered = scans[key], remembered.fingerprint.isCurrent {
+                current.append(remembered)
+                continue
+            }
+            let scan = cache.load(path) ?? {
+                let fresh = EnvironmentScanner.scan(path)
+                if fresh.fingerprint.isCurrent { cache.store(fresh) }
+                return fresh
+            }()
+            scans[key] = scan
+            current.append(scan)
+        }
+        let mergedKey = cache.directory + "\u{1}" + discovery.searchPaths.joined(separator: "\u{0}")
+        let fingerprints = current.map(\.fingerprint)
+        if let remembered = merged[mergedKey], remembered.fingerprints == fingerprints { return remembered.result }
+        let result = EnvironmentScanner.merge(current)
+        merged[mergedKey] = (fingerprints, result)
+        return result
     }
 
     /// Drops every remembered result, as a new process starts without them.
     func forgetAll() {
         lock.lock()
-        entries.removeAll()
+        scans.removeAll()
+        merged.removeAll()
         lock.unlock()
     }
 }

@@ -5,8 +5,6 @@ struct DistributionExamination: Sendable {
     struct Outcome: Sendable {
         /// The distribution's name in normal form, to keep the first of a name on the path.
         var normalizedName: String
-        /// Whether it is the framework itself rather than an environment.
-        var isFramework: Bool
         var environment: EnvironmentInfo?
         var warnings: [DiscoveryWarning]
         /// Files outside the search path the result depends on (editable sources).
@@ -37,7 +35,7 @@ struct DistributionExamination: Sendable {
         } else {
             warnings = []
         }
-        return Outcome(normalizedName: distribution.normalizedName, isFramework: isFramework, environment: info,
+        return Outcome(normalizedName: distribution.normalizedName, environment: info,
                        warnings: warnings, watchedPaths: examination.watched)
     }
 

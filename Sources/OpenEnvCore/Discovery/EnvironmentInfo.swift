@@ -90,29 +90,36 @@ extension EnvironmentInfo {
         return .object(object)
     }
 
-    /// Reads the form written by ``json``; nil when a required field is missing.
+    /// Reads the form written by ``json``; nil when a required field is missing. Reads each
+    /// member once: the disk cache holds hundreds of these.
     public init?(json: JSONValue) {
-        func string(_ key: String) -> String? { json[key]?.stringValue }
-        func integer(_ key: String) -> Int? {
-            if case .integer(let value)? = json[key] { return Int(value) }
-            return nil
+        guard let object = json.objectValue else { return nil }
+        var strings: [String: String] = [:]
+        var specVersion: Int?, port: Int?, manifest: JSONValue?, editable: Bool?
+        for (key, value) in object.members {
+            switch (key, value) {
+            case (_, .string(let text)): strings[key] = text
+            case ("spec_version", .integer(let number)): specVersion = Int(number)
+            case ("port", .integer(let number)): port = Int(number)
+            case ("manifest", .object): manifest = value
+            case ("editable", .bool(let flag)): editable = flag
+            default: break
+            }
         }
-        guard let envKey = string("env_key"), let name = string("name"), let package = string("package"),
-            let version = string("version"), let description = string("description"),
-            let envClass = string("env_class"), let actionClass = string("action_class"),
-            let observationClass = string("observation_class"), let module = string("module"),
-            let modelsModule = string("models_module"), let importName = string("import_name"),
-            let defaultImage = string("default_image"), let packagePath = string("package_path"),
-            let distInfoPath = string("dist_info_path"), let searchPath = string("search_path"),
-            case .bool(let editable)? = json["editable"]
+        guard let envKey = strings["env_key"], let name = strings["name"], let package = strings["package"],
+            let version = strings["version"], let description = strings["description"],
+            let envClass = strings["env_class"], let actionClass = strings["action_class"],
+            let observationClass = strings["observation_class"], let module = strings["module"],
+            let modelsModule = strings["models_module"], let importName = strings["import_name"],
+            let defaultImage = strings["default_image"], let packagePath = strings["package_path"],
+            let distInfoPath = strings["dist_info_path"], let searchPath = strings["search_path"], let editable
         else { return nil }
-        let manifest: JSONValue? = json["manifest"] == .null ? nil : json["manifest"]
         self.init(
             envKey: envKey, name: name, package: package, version: version, description: description,
             envClass: envClass, actionClass: actionClass, observationClass: observationClass,
-            stateClass: string("state_class"), module: module, modelsModule: modelsModule, importName: importName,
-            defaultImage: defaultImage, specVersion: integer("spec_version"), app: string("app"), port: integer("port"),
-            manifest: manifest, manifestPath: string("manifest_path"), packagePath: packagePath,
+            stateClass: strings["state_class"], module: module, modelsModule: modelsModule, importName: importName,
+            defaultImage: defaultImage, specVersion: specVersion, app: strings["app"], port: port,
+            manifest: manifest, manifestPath: strings["manifest_path"], packagePath: packagePath,
             distInfoPath: distInfoPath, searchPath: searchPath, editable: editable)
     }
 }

@@ -15,55 +15,59 @@ public struct DiscoveryResult: Sendable, Equatable {
 /// client class deriving from an OpenEnv client. The first distribution of a name on the
 /// search path wins, as it would for Python's import.
 ///
-/// Distributions are examined independently on all cores (the work is mostly system calls on
-/// small files), then merged in search-path order, so the result does not depend on timing.
-struct EnvironmentScanner {
+/// Each folder is scanned on its own (``scan(_:)``), its distributions examined on all cores
+/// (the work is mostly system calls on small files); folders are then merged in search-path
+/// order (``merge(_:)``), so the result never depends on timing.
+enum EnvironmentScanner {
     /// Distributions named `openenv-*` that are the framework or its tools, not environments.
     static let frameworkDistributions: Set<String> = ["openenv", "openenv_core", "openenv_swift", "openenv_cli"]
 
-    let searchPaths: [String]
-    /// Paths whose change could change the result: the search paths, `.pth` and finder files,
-    /// and the sources of editable installs that live outside the search paths. Filled by `scan`.
-    private(set) var watchedPaths: [String] = []
-
-    init(searchPaths: [String]) {
-        self.searchPaths = searchPaths
+    /// Scans one search path folder.
+    static func scan(_ searchPath: String) -> SearchPathScan {
+        // Stamped before listing: a change during the scan makes the stamp stale, never the result.
+        var fingerprint = Fingerprint(paths: [searchPath])
+        let names = FileSystem.list(searchPath) ?? []
+        let metadataFolders = names.filter { $0.hasSuffix(".dist-info") || $0.hasSuffix(".egg-info") }.sorted()
+        guard !metadataFolders.isEmpty else {
+            return SearchPathScan(path: searchPath, distributions: [], findings: [], warnings: [], fingerprint: fingerprint)
+        }
+        let editables = EditableInstalls(searchPath: searchPath, names: names)
+        fingerprint.add(editables.filesRead)
+        let jobs = metadataFolders.map { folder in
+            DistributionExamination(metadataPath: FileSystem.join(searchPath, folder), searchPath: searchPath, editables: editables)
+        }
+        let outcomes = examineConcurrently(jobs)
+        fingerprint.add(outcomes.flatMap(\.watchedPaths))
+        let findings = outcomes.filter { $0.environment != nil || !$0.warnings.isEmpty }.map { outcome in
+            SearchPathScan.Finding(distribution: outcome.normalizedName, environment: outcome.environment, warnings: outcome.warnings)
+        }
+        return SearchPathScan(path: searchPath, distributions: outcomes.map(\.normalizedName), findings: findings,
+                              warnings: editables.warnings, fingerprint: fingerprint)
     }
 
-    /// Scans every search path in order.
-    mutating func scan() -> DiscoveryResult {
-        var warnings: [DiscoveryWarning] = []
-        var jobs: [DistributionExamination] = []
-        for searchPath in searchPaths {
-            watchedPaths.append(searchPath)
-            guard let names = FileSystem.list(searchPath) else { continue }
-            let metadataFolders = names.filter { $0.hasSuffix(".dist-info") || $0.hasSuffix(".egg-info") }.sorted()
-            guard !metadataFolders.isEmpty else { continue }
-            let editables = EditableInstalls(searchPath: searchPath, names: names)
-            watchedPaths.append(contentsOf: editables.filesRead)
-            warnings.append(contentsOf: editables.warnings)
-            jobs += metadataFolders.map { folder in
-                DistributionExamination(metadataPath: FileSystem.join(searchPath, folder), searchPath: searchPath, editables: editables)
-            }
-        }
-        let outcomes = Self.examineConcurrently(jobs)
-
+    /// The environments of folders scanned separately, as one search path in this order.
+    static func merge(_ scans: [SearchPathScan]) -> DiscoveryResult {
         var environments: [EnvironmentInfo] = []
+        var warnings: [DiscoveryWarning] = []
         var seenDistributions: Set<String> = []
         var keyOwners: [String: String] = [:]
-        for outcome in outcomes {
-            guard seenDistributions.insert(outcome.normalizedName).inserted, !outcome.isFramework else { continue }
-            warnings += outcome.warnings
-            watchedPaths += outcome.watchedPaths
-            guard let info = outcome.environment else { continue }
-            if let owner = keyOwners[info.envKey] {
-                warnings.append(DiscoveryWarning(
-                    path: info.distInfoPath,
-                    message: "environment '\(info.envKey)' is also provided by \(owner), found earlier on the search path; this one is ignored"))
-                continue
+        for scan in scans {
+            warnings += scan.warnings
+            var findings = scan.findings[...]
+            for name in scan.distributions {
+                let finding = findings.first?.distribution == name ? findings.popFirst() : nil
+                guard seenDistributions.insert(name).inserted, let finding else { continue }
+                warnings += finding.warnings
+                guard let info = finding.environment else { continue }
+                if let owner = keyOwners[info.envKey] {
+                    warnings.append(DiscoveryWarning(
+                        path: info.distInfoPath,
+                        message: "environment '\(info.envKey)' is also provided by \(owner), found earlier on the search path; this one is ignored"))
+                    continue
+                }
+                keyOwners[info.envKey] = info.package
+                environments.append(info)
             }
-            keyOwners[info.envKey] = info.package
-            environments.append(info)
         }
         environments.sort { $0.envKey < $1.envKey }
         return DiscoveryResult(environments: environments, warnings: warnings)

@@ -27,11 +27,25 @@ public struct JSONObject: Sendable, Equatable, ExpressibleByDictionaryLiteral {
     /// An empty object.
     public init() { members = [] }
 
-    /// An object of the given members; a repeated key keeps its last value.
+    /// An object of the given members; a repeated key keeps its last value (in the place of
+    /// its first appearance).
     public init(_ pairs: [(String, JSONValue)]) {
         members = []
         members.reserveCapacity(pairs.count)
-        for (key, value) in pairs { self[key] = value }
+        guard pairs.count > 8 else {
+            for (key, value) in pairs { self[key] = value }
+            return
+        }
+        var positions: [String: Int] = [:]
+        positions.reserveCapacity(pairs.count)
+        for (key, value) in pairs {
+            if let position = positions[key] {
+                members[position].value = value
+            } else {
+                positions[key] = members.count
+                members.append((key, value))
+            }
+        }
     }
 
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
