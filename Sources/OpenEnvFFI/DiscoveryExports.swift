@@ -36,12 +36,7 @@ public func openenv_env_info(
     _ name: UnsafePointer<CChar>?, _ options: UnsafePointer<CChar>?,
     _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 {
-    exported {
-        let out = try checkOut(out, named: "out_json")
-        let name = try string(name, named: "name")
-        let info = try discoveryOptions(options).discovery.environment(named: name)
-        try give(info.referenceInfo.serialized(), to: out)
-    }
+    lookUp(name, options, out) { $0.referenceInfo }
 }
 
 @_cdecl("openenv_action_info")
@@ -49,11 +44,19 @@ public func openenv_action_info(
     _ name: UnsafePointer<CChar>?, _ options: UnsafePointer<CChar>?,
     _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 {
+    lookUp(name, options, out) { $0.actionInfo }
+}
+
+/// Finds one environment by name and hands `render(info)` out as JSON.
+private func lookUp(
+    _ name: UnsafePointer<CChar>?, _ options: UnsafePointer<CChar>?,
+    _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, render: (EnvironmentInfo) -> JSONValue
+) -> Int32 {
     exported {
         let out = try checkOut(out, named: "out_json")
         let name = try string(name, named: "name")
         let info = try discoveryOptions(options).discovery.environment(named: name)
-        try give(info.actionInfo.serialized(), to: out)
+        try give(render(info).serialized(), to: out)
     }
 }
 

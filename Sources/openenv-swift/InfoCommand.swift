@@ -31,3 +31,10 @@ struct InfoCommand: ParsableCommand {
         }
     }
 }
+
+extension String {
+    /// The string padded with spaces to at least `length` characters.
+    func padding(toLength length: Int) -> String {
+        count >= length ? self : self + String(repeating: " ", count: length - count)
+    }
+}

@@ -13,10 +13,3 @@ struct ListCommand: ParsableCommand {
         print(discovery.json ? result.json.serialized() : EnvironmentListing.environments.text(for: result))
     }
 }
-
-extension String {
-    /// The string padded with spaces to at least `length` characters.
-    func padding(toLength length: Int) -> String {
-        count >= length ? self : self + String(repeating: " ", count: length - count)
-    }
-}

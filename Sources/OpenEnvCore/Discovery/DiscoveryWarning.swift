@@ -25,3 +25,20 @@ public struct DiscoveryWarning: Sendable, Equatable, CustomStringConvertible {
         self.init(path: path, message: message)
     }
 }
+
+extension Array where Element == DiscoveryWarning {
+    /// The text of the file at `path`, reporting problems here: invalid UTF-8 (replaced), or
+    /// an unreadable file (nil, with `consequence` saying what discovery does without it). A
+    /// missing file is nil without a warning.
+    mutating func readText(_ path: String, consequence: String) -> String? {
+        var lossy = false
+        do {
+            let text = try FileSystem.readText(path, lossy: &lossy)
+            if lossy { append(DiscoveryWarning(path: path, message: "not valid UTF-8; invalid bytes were replaced")) }
+            return text
+        } catch {
+            if !error.isMissing { append(DiscoveryWarning(path: path, message: "\(error.reason); \(consequence)")) }
+            return nil
+        }
+    }
+}

@@ -169,16 +169,12 @@ struct DistributionExamination: Sendable {
     }
 
     private mutating func readManifest(_ path: String) -> EnvironmentManifest? {
-        var lossy = false
+        guard let text = warnings.readText(path, consequence: "the manifest is ignored") else { return nil }
         do {
-            let text = try FileSystem.readText(path, lossy: &lossy)
-            if lossy { warnings.append(DiscoveryWarning(path: path, message: "not valid UTF-8; invalid bytes were replaced")) }
             return try EnvironmentManifest(yaml: text)
-        } catch let error as FileSystem.ReadError {
-            warnings.append(DiscoveryWarning(path: path, message: "\(error.reason); the manifest is ignored"))
         } catch {
             warnings.append(DiscoveryWarning(path: path, message: "invalid manifest (\(error)); it is ignored and conventions are used"))
+            return nil
         }
-        return nil
     }
 }

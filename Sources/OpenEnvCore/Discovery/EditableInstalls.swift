@@ -23,15 +23,7 @@ struct EditableInstalls {
 
     private mutating func text(of path: String) -> String? {
         filesRead.append(path)
-        var lossy = false
-        do {
-            let text = try FileSystem.readText(path, lossy: &lossy)
-            if lossy { warnings.append(DiscoveryWarning(path: path, message: "not valid UTF-8; invalid bytes were replaced")) }
-            return text
-        } catch {
-            warnings.append(DiscoveryWarning(path: path, message: "\(error.reason); its paths are ignored"))
-            return nil
-        }
+        return warnings.readText(path, consequence: "its paths are ignored")
     }
 
     private mutating func readPathFile(_ path: String, relativeTo searchPath: String) {

@@ -31,17 +31,7 @@ struct PackageSources {
 
     private mutating func read(_ path: String) -> String? {
         filesRead.append(path)
-        var lossy = false
-        do {
-            let text = try FileSystem.readText(path, lossy: &lossy)
-            if lossy { warnings.append(DiscoveryWarning(path: path, message: "not valid UTF-8; invalid bytes were replaced")) }
-            return text
-        } catch {
-            if !error.isMissing {
-                warnings.append(DiscoveryWarning(path: path, message: "\(error.reason); class names fall back to conventions"))
-            }
-            return nil
-        }
+        return warnings.readText(path, consequence: "class names fall back to conventions")
     }
 
     /// Classes of `classes` that derive, directly or through another class of the same file,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Dict
 
 from . import discovery
+from ._factory import Factory
 
 
 class GenericAction(dict):
@@ -19,17 +20,11 @@ class GenericAction(dict):
         return f"GenericAction({inner})"
 
 
-class AutoAction:
+class AutoAction(Factory):
     """Finds the Action class of an installed OpenEnv environment by name.
 
     A factory: use its class methods; instances cannot be made.
     """
-
-    def __init__(self) -> None:
-        raise TypeError(
-            "AutoAction is a factory class and should not be instantiated directly. "
-            "Use AutoAction.from_env() or AutoAction.from_hub() instead."
-        )
 
     @classmethod
     def from_env(cls, name: str, skip_install: bool = False) -> type:

@@ -5,18 +5,14 @@ from __future__ import annotations
 from typing import Any, Dict
 
 from . import discovery
+from ._factory import Factory
 
-class AutoEnv:
+
+class AutoEnv(Factory):
     """Finds installed OpenEnv environments by name (``"parrot"``, ``"parrot-env"``, ``"parrot_env"``).
 
     A factory: use its class methods; instances cannot be made.
     """
-
-    def __init__(self) -> None:
-        raise TypeError(
-            "AutoEnv is a factory class and should not be instantiated directly. "
-            "Use AutoEnv.from_env() or another class method instead."
-        )
 
     @classmethod
     def get_env_info(cls, name: str) -> Dict[str, Any]:

@@ -1,0 +1,60 @@
+"""The openenv-swift command line against the set-up's real parrot_env package."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sysconfig
+
+from conftest import REPO
+
+CLI = str(REPO / ".build" / "release" / "openenv-swift")
+SITE = sysconfig.get_paths()["purelib"]
+
+
+def cli(*arguments: str) -> subprocess.CompletedProcess:
+    return subprocess.run([CLI, *arguments, "--path", SITE], capture_output=True, text=True)
+
+
+def test_list_prints_the_environments() -> None:
+    result = cli("list")
+    assert result.returncode == 0, result.stderr
+    assert "  parrot         : Parrot Env environment for OpenEnv (v0.1.0)" in result.stdout
+    assert result.stdout.strip().endswith("environments")
+
+
+def test_list_json_has_every_field() -> None:
+    document = json.loads(cli("list", "--json").stdout)
+    parrot = next(env for env in document["environments"] if env["env_key"] == "parrot")
+    assert parrot["env_class"] == "ParrotEnv"
+    assert parrot["package_path"].endswith("site-packages/parrot_env")
+    assert document["warnings"] == []
+
+
+def test_info_describes_one_environment() -> None:
+    result = cli("info", "Parrot-Env")
+    assert result.returncode == 0, result.stderr
+    assert "Client:         parrot_env.client.ParrotEnv" in result.stdout
+    assert json.loads(cli("info", "parrot", "--json").stdout)["action_class"] == "ParrotAction"
+
+
+def test_info_of_an_unknown_name_fails_with_suggestions() -> None:
+    result = cli("info", "parot")
+    assert result.returncode == 1
+    assert "Did you mean: parrot?" in result.stderr
+
+
+def test_actions_lists_action_classes() -> None:
+    assert "  parrot         : ParrotAction" in cli("actions").stdout
+    actions = json.loads(cli("actions", "--json").stdout)
+    assert {"env_key": "parrot", "action_class": "ParrotAction"}.items() <= next(a for a in actions if a["env_key"] == "parrot").items()
+
+
+def test_a_broken_package_is_a_warning_on_stderr(tmp_path) -> None:
+    dist_info = tmp_path / "openenv_ghost-0.1.dist-info"
+    dist_info.mkdir()
+    (dist_info / "METADATA").write_text("Name: openenv-ghost\nVersion: 0.1\n")
+    result = subprocess.run([CLI, "list", "--path", str(tmp_path), "--no-cache"], capture_output=True, text=True)
+    assert result.returncode == 0
+    assert "warning: " in result.stderr and "openenv-ghost" in result.stderr
+    assert "No OpenEnv environments found." in result.stdout
