@@ -6,9 +6,9 @@ import OpenEnvCore
 struct OpenEnvCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "openenv-swift",
-        abstract: "Find and describe OpenEnv environments installed as Python packages.",
+        abstract: "Find, describe and drive OpenEnv environments.",
         version: OpenEnvVersion.string,
-        subcommands: [ListCommand.self, InfoCommand.self, ActionsCommand.self]
+        subcommands: [ListCommand.self, InfoCommand.self, ActionsCommand.self, RunCommand.self, PingCommand.self]
     )
 }
 

@@ -1,0 +1,132 @@
+/// A conversation with one environment instance on an OpenEnv server, over its WebSocket.
+///
+/// Calls are strictly request/response. A session may be shared between threads: calls are
+/// serialized (a second caller waits for the first), never interleaved on the wire. `close()`
+/// may be called from any thread at any time; a call in flight then fails with `closed`.
+public final class EnvSession: @unchecked Sendable {
+    /// The server.
+    public let address: ServerAddress
+    /// The limits in force.
+    public let options: SessionOptions
+    private let socket: WebSocketConnection
+    private let callLock = Mutex()
+    private let stateLock = Mutex()
+    private var closedReason: String?
+
+    /// Opens a session with the server at `baseURL` (`http://host:port`, with an optional path prefix).
+    public init(baseURL: String, options: SessionOptions = SessionOptions()) throws(SessionError) {
+        do {
+            address = try ServerAddress(baseURL)
+            socket = try WebSocketConnection(address: address, timeout: options.connectTimeout, maximumMessageSize: options.maximumMessageBytes)
+        } catch {
+            throw .transport(error)
+        }
+        self.options = options
+    }
+
+    deinit {
+        socket.abort()
+    }
+
+    /// Whether the session can no longer be used.
+    public var isClosed: Bool {
+        stateLock.withLock { closedReason != nil }
+    }
+
+    /// Starts a new episode; `parameters` are the environment's reset arguments (`seed`, `episode_id`, ...).
+    public func reset(_ parameters: JSONObject = JSONObject()) throws(SessionError) -> StepResult {
+        try StepResult(data: exchange(type: "reset", data: .object(parameters), expecting: "observation"))
+    }
+
+    /// Sends one action (the action's fields as a JSON object).
+    public func step(_ action: JSONObject) throws(SessionError) -> StepResult {
+        try StepResult(data: exchange(type: "step", data: .object(action), expecting: "observation"))
+    }
+
+    /// The environment's state (`episode_id`, `step_count`, and whatever else it keeps).
+    public func state() throws(SessionError) -> JSONObject {
+        let data = try exchange(type: "state", data: nil, expecting: "state")
+        guard let object = data.objectValue else { throw .unexpectedAnswer("a state that is not an object") }
+        return object
+    }
+
+    /// The server's action, observation and state JSON Schemas (`GET /schema`).
+    public func schema() throws(SessionError) -> JSONValue { try get("/schema") }
+
+    /// The server's metadata (`GET /metadata`).
+    public func metadata() throws(SessionError) -> JSONValue { try get("/metadata") }
+
+    /// The server's health (`GET /health`).
+    public func health() throws(SessionError) -> JSONValue { try get("/health") }
+
+    /// Ends the session: tells the server, then closes the connection. Safe from any thread,
+    /// any number of times. A call in flight on another thread fails with `closed`.
+    public func close() {
+        let first = stateLock.withLock { () -> Bool in
+            guard closedReason == nil else { return false }
+            closedReason = "closed by the client"
+            return true
+        }
+        guard first else { return }
+        if callLock.tryLock() {
+            defer { callLock.unlock() }
+            try? socket.send(text: Array("{\"type\":\"close\"}".utf8), timeout: 1, operation: "closing")
+            socket.close()
+        } else {
+            socket.abort()
+        }
+    }
+
+    private func get(_ route: String) throws(SessionError) -> JSONValue {
+        do {
+            return try HTTPClient.getJSON(address, route: route, timeout: options.connectTimeout, maximumSize: options.maximumMessageBytes)
+        } catch {
+            throw .transport(error)
+        }
+    }
+
+    /// Sends `{"type": type, "data": data}` and returns the `data` of the answer of type `expecting`.
+    private func exchange(type: String, data: JSONValue?, expecting: String) throws(SessionError) -> JSONValue {
+        var message: JSONObject = ["type": .string(type)]
+        if let data { message["data"] = data }
+        let bytes = JSONValue.object(message).serializedBytes()
+        return try callLock.withLock { () throws(SessionError) -> JSONValue in
+            if let reason = stateLock.withLock({ closedReason }) { throw .closed(reason: reason) }
+            let answer: JSONValue
+            do {
+                try socket.send(text: bytes, timeout: options.messageTimeout, operation: "sending \(type)")
+                let received = try socket.receive(timeout: options.messageTimeout, operation: "waiting for the answer to \(type)")
+                guard received.isText else { throw SessionError.unexpectedAnswer("a binary frame") }
+                answer = try JSONParser().parse(received.bytes)
+            } catch let error as TransportError {
+                throw endSession(because: .transport(error))
+            } catch let error as JSONParseError {
+                throw endSession(because: .unexpectedAnswer("malformed JSON (\(error))"))
+            } catch {
+                throw endSession(because: error as? SessionError ?? .unexpectedAnswer("\(error)"))
+            }
+            switch answer["type"]?.stringValue {
+            case expecting?:
+                return answer["data"] ?? .null
+            case "error"?:
+                let error = ServerError(data: answer["data"] ?? .null)
+                if error.closesSession { throw endSession(because: .server(error)) }
+                throw .server(error)
+            case let other:
+                throw endSession(because: .unexpectedAnswer("a message of type '\(other ?? "none")' to a \(type) request"))
+            }
+        }
+    }
+
+    /// Marks the session closed after a failure that leaves the conversation unusable.
+    private func endSession(because error: SessionError) -> SessionError {
+        let userClosed = stateLock.withLock { () -> String? in
+            if let reason = closedReason { return reason }
+            closedReason = "\(error)"
+            return nil
+        }
+        socket.abort()
+        if let userClosed { return .closed(reason: userClosed) }
+        return error
+    }
+}

@@ -1,0 +1,41 @@
+/// Limits of one session, with the reference client's defaults.
+public struct SessionOptions: Sendable, Equatable {
+    /// Seconds to open the WebSocket (and for each HTTP route request).
+    public var connectTimeout: Double = 10
+    /// Seconds to wait for each answer.
+    public var messageTimeout: Double = 60
+    /// Largest message accepted from the server, in bytes (100 MiB).
+    public var maximumMessageBytes: Int = 100 * 1024 * 1024
+
+    /// The defaults.
+    public init() {}
+
+    /// The keys the JSON form accepts.
+    public static let keys = ["connect_timeout", "message_timeout", "max_message_bytes"]
+
+    /// Reads `{"connect_timeout": 10, "message_timeout": 60, "max_message_bytes": 104857600}`,
+    /// every key optional; unknown keys and bad values are refused with a message naming them.
+    public init(json: JSONValue) throws(SessionError) {
+        guard let object = json.objectValue else {
+            throw .invalidArgument("options must be a JSON object such as {\"message_timeout\": 30}")
+        }
+        for key in object.keys where !Self.keys.contains(key) {
+            throw .invalidArgument("unknown option '\(key)'; known options: \(Self.keys.joined(separator: ", "))")
+        }
+        func seconds(_ key: String) throws(SessionError) -> Double? {
+            switch object[key] {
+            case nil, .null?: return nil
+            case .integer(let value)? where value > 0: return Double(value)
+            case .double(let value)? where value > 0 && value.isFinite: return value
+            default: throw .invalidArgument("option '\(key)' must be a positive number of seconds")
+            }
+        }
+        if let value = try seconds("connect_timeout") { connectTimeout = value }
+        if let value = try seconds("message_timeout") { messageTimeout = value }
+        switch object["max_message_bytes"] {
+        case nil, .null?: break
+        case .integer(let value)? where value > 0: maximumMessageBytes = Int(value)
+        default: throw .invalidArgument("option 'max_message_bytes' must be a positive whole number")
+        }
+    }
+}

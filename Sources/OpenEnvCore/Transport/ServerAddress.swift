@@ -1,0 +1,69 @@
+/// An environment server's base URL, split into what the transports need.
+///
+/// `http://host:port/prefix` serves HTTP routes at `/prefix/health` and the WebSocket at
+/// `ws://host:port/prefix/ws`; `https` maps to `wss`. A bare `host:port` means `http://`.
+public struct ServerAddress: Sendable, Equatable, CustomStringConvertible {
+    /// Whether the connection uses TLS (`https`/`wss`).
+    public let secure: Bool
+    public let host: String
+    public let port: Int
+    /// The path prefix without a trailing slash (`""` or `/prefix`).
+    public let pathPrefix: String
+
+    /// Parses a base URL (`http`, `https`, `ws`, `wss`, or no scheme).
+    public init(_ url: String) throws(TransportError) {
+        var rest = Substring(url.trimmingWhiteSpace())
+        guard !rest.isEmpty else { throw .invalidURL(url, reason: "it is empty") }
+        var secure = false
+        if let schemeEnd = rest.range(of: "://") {
+            switch rest[..<schemeEnd.lowerBound].lowercased() {
+            case "http", "ws": secure = false
+            case "https", "wss": secure = true
+            case let scheme: throw .invalidURL(url, reason: "unsupported scheme '\(scheme)'; use http://, https://, ws:// or wss://")
+            }
+            rest = rest[schemeEnd.upperBound...]
+        }
+        let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+        let authority = rest[..<slash]
+        var prefix = String(rest[slash...])
+        if let query = prefix.firstIndex(where: { $0 == "?" || $0 == "#" }) { prefix = String(prefix[..<query]) }
+        while prefix.hasSuffix("/") { prefix.removeLast() }
+        guard !authority.isEmpty, !authority.contains("@") else {
+            throw .invalidURL(url, reason: authority.isEmpty ? "no host" : "credentials in the URL are not supported")
+        }
+        var host = String(authority)
+        var port = secure ? 443 : 80
+        if authority.hasPrefix("[") {
+            guard let close = authority.firstIndex(of: "]") else { throw .invalidURL(url, reason: "unclosed IPv6 address") }
+            host = String(authority[authority.index(after: authority.startIndex)..<close])
+            let after = authority[authority.index(after: close)...]
+            if after.hasPrefix(":") {
+                guard let value = Int(after.dropFirst()), (1...65535).contains(value) else { throw .invalidURL(url, reason: "invalid port") }
+                port = value
+            }
+        } else if let colon = authority.lastIndex(of: ":") {
+            host = String(authority[..<colon])
+            guard let value = Int(authority[authority.index(after: colon)...]), (1...65535).contains(value) else {
+                throw .invalidURL(url, reason: "invalid port '\(authority[authority.index(after: colon)...])'")
+            }
+            port = value
+        }
+        guard !host.isEmpty else { throw .invalidURL(url, reason: "no host") }
+        self.secure = secure
+        self.host = host
+        self.port = port
+        self.pathPrefix = prefix
+    }
+
+    /// `host:port` as written in a `Host` header.
+    var hostHeader: String {
+        let name = host.contains(":") ? "[\(host)]" : host
+        return (port == (secure ? 443 : 80)) ? name : "\(name):\(port)"
+    }
+
+    /// The HTTP base URL.
+    public var description: String { "\(secure ? "https" : "http")://\(hostHeader)\(pathPrefix)" }
+
+    /// The WebSocket URL of the session endpoint.
+    public var webSocketURL: String { "\(secure ? "wss" : "ws")://\(hostHeader)\(pathPrefix)/ws" }
+}

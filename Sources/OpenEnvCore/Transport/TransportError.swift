@@ -1,0 +1,40 @@
+/// Why talking to an environment server failed below the level of OpenEnv messages.
+public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The base URL cannot be used.
+    case invalidURL(String, reason: String)
+    /// No connection could be made.
+    case connectionFailed(String, reason: String)
+    /// The operation did not finish in time.
+    case timedOut(String, seconds: Double)
+    /// The server closed or dropped the connection.
+    case connectionClosed(String)
+    /// The server answered something the protocol does not allow.
+    case protocolViolation(String)
+    /// A message exceeded the configured maximum size.
+    case messageTooLarge(size: Int, limit: Int)
+    /// An HTTP route answered with an error status.
+    case httpStatus(Int, route: String, body: String)
+    /// `wss://` and `https://` need TLS, which this build does not have.
+    case tlsUnavailable(String)
+
+    public var description: String {
+        switch self {
+        case .invalidURL(let url, let reason): return "invalid server URL '\(url)': \(reason)"
+        case .connectionFailed(let url, let reason):
+            return "cannot connect to \(url): \(reason). Is the environment server running there?"
+        case .timedOut(let operation, let seconds): return "\(operation) timed out after \(formatSeconds(seconds))"
+        case .connectionClosed(let reason): return "the server closed the connection: \(reason)"
+        case .protocolViolation(let reason): return "protocol error: \(reason)"
+        case .messageTooLarge(let size, let limit):
+            return "message of \(size) bytes exceeds the limit of \(limit) bytes; raise 'max_message_bytes' if it is expected"
+        case .httpStatus(let status, let route, let body): return "\(route) answered HTTP \(status): \(body.prefix(500))"
+        case .tlsUnavailable(let url):
+            return "\(url) needs TLS, which this build of openenv-swift does not support yet; use an http:// or ws:// address"
+        }
+    }
+}
+
+/// Seconds as a short human string (`2 s`, `0.25 s`).
+func formatSeconds(_ seconds: Double) -> String {
+    seconds == seconds.rounded() ? "\(Int(seconds)) s" : "\(seconds) s"
+}
