@@ -15,7 +15,11 @@
  *    OPENENV_INVALID_ARGUMENT, never a crash. An options_json argument may be NULL or "" for
  *    the defaults.
  *
- * Threading: every function may be called from any thread, concurrently.
+ * Threading: every function may be called from any thread, concurrently. One session handle
+ * may be used from several threads: its calls are serialized (a second caller waits), never
+ * interleaved on the wire. openenv_close may be called while another thread is inside a call
+ * on the same handle; that call then fails with OPENENV_CLOSED. Blocking calls each have a
+ * timeout (see the session options).
  */
 #ifndef OPENENV_H
 #define OPENENV_H
@@ -29,6 +33,16 @@ extern "C" {
 #define OPENENV_ERROR 1            /* an unexpected internal failure; the message says more */
 #define OPENENV_INVALID_ARGUMENT 2 /* NULL, invalid UTF-8, malformed JSON, an unknown option */
 #define OPENENV_NOT_FOUND 3        /* no installed environment answers to the name */
+#define OPENENV_TIMEOUT 4          /* the server did not answer in time; the session is closed */
+#define OPENENV_CONNECTION 5       /* cannot connect, or the server dropped the connection */
+#define OPENENV_CLOSED 6           /* the session is closed (or the handle is not open) */
+#define OPENENV_SERVER_ERROR 7     /* the server answered with an error; see openenv_last_error_details */
+#define OPENENV_PROTOCOL 8         /* the server answered something the protocol does not allow */
+#define OPENENV_TOO_LARGE 9        /* a message exceeded max_message_bytes; the session is closed */
+#define OPENENV_UNSUPPORTED 10     /* a feature this build lacks (TLS for https:// and wss://) */
+
+/* An open session with one environment instance on a server. Opaque. */
+typedef struct openenv_env openenv_env;
 
 /*
  * The library version, "major.minor.patch", through *out_version (free with
@@ -42,6 +56,15 @@ int openenv_version(char **out_version);
  * never NULL, never to be freed.
  */
 const char *openenv_last_error(void);
+
+/*
+ * Details of the last failure on the calling thread as JSON, through *out_json (free with
+ * openenv_string_free): for OPENENV_SERVER_ERROR the server's error data, e.g.
+ * {"code": "VALIDATION_ERROR", "message": "...", "errors": [...]} or
+ * {"code": "CAPACITY_REACHED", "message": "...", "active_sessions": 1, "max_sessions": 1};
+ * otherwise null.
+ */
+int openenv_last_error_details(char **out_json);
 
 /* Releases a string returned by this library. NULL is ignored. */
 void openenv_string_free(char *string);
@@ -75,6 +98,9 @@ int openenv_discover(const char *options_json, char **out_json);
  */
 int openenv_env_info(const char *name, const char *options_json, char **out_json);
 
+/* One environment by any spelling of its name, with every field (ENV as for openenv_discover). */
+int openenv_env_details(const char *name, const char *options_json, char **out_json);
+
 /*
  * The action class of an environment: {"env_key", "env_name", "package", "action_class",
  * "observation_class", "module"}. Errors as openenv_env_info.
@@ -86,6 +112,45 @@ int openenv_action_info(const char *name, const char *options_json, char **out_j
  * AutoAction.list_actions() print it: kind is "environments" or "actions".
  */
 int openenv_list_text(const char *kind, const char *options_json, char **out_text);
+
+/*
+ * Sessions. Results are JSON: reset and step give
+ *   {"observation": {...fields...}, "reward": null | bool | int | float, "done": bool}
+ * state gives the server's state object, e.g. {"episode_id": "...", "step_count": 2}.
+ *
+ * Session options, a JSON object (every key optional, unknown keys refused):
+ *   "connect_timeout": 10            seconds to connect (also each schema/metadata request)
+ *   "message_timeout": 60            seconds to wait for each answer
+ *   "max_message_bytes": 104857600   largest answer accepted
+ */
+
+/*
+ * Opens a session with the OpenEnv server at base_url ("http://127.0.0.1:8000", optionally
+ * with a path prefix) over its WebSocket <base_url>/ws. *out_env receives the handle, which
+ * the caller releases with openenv_close.
+ */
+int openenv_connect(const char *base_url, const char *options_json, openenv_env **out_env);
+
+/* Starts an episode. kwargs_json: reset arguments such as {"seed": 42}; NULL or "" for none. */
+int openenv_reset(openenv_env *env, const char *kwargs_json, char **out_json);
+
+/* Sends one action, a JSON object of the action's fields, e.g. {"message": "hi"}. */
+int openenv_step(openenv_env *env, const char *action_json, char **out_json);
+
+/* The environment's current state. */
+int openenv_state(openenv_env *env, char **out_json);
+
+/* The server's JSON Schemas: {"action": ..., "observation": ..., "state": ...}. */
+int openenv_schema(openenv_env *env, char **out_json);
+
+/* The server's metadata: {"name", "description", "version", ...}. */
+int openenv_metadata(openenv_env *env, char **out_json);
+
+/*
+ * Ends the session and releases the handle. NULL, and a handle already closed, are accepted
+ * (OPENENV_OK) and do nothing: closing twice never double-frees.
+ */
+int openenv_close(openenv_env *env);
 
 #ifdef __cplusplus
 }

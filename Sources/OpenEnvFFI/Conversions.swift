@@ -11,7 +11,7 @@ func exported(_ body: () throws -> Void) -> Int32 {
         return Status.ok.rawValue
     } catch {
         let failure = FFIError(error)
-        LastError.set(failure.message)
+        LastError.set(failure.message, details: failure.details.serialized())
         return failure.status.rawValue
     }
 }

@@ -12,7 +12,14 @@ public func openenv_version(_ out: UnsafeMutablePointer<UnsafeMutablePointer<CCh
 
 @_cdecl("openenv_last_error")
 public func openenv_last_error() -> UnsafePointer<CChar> {
-    LastError.current
+    LastError.message
+}
+
+@_cdecl("openenv_last_error_details")
+public func openenv_last_error_details(_ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    guard let out else { return Status.invalidArgument.rawValue }
+    out.pointee = strdup(LastError.details)
+    return out.pointee == nil ? Status.internalError.rawValue : Status.ok.rawValue
 }
 
 @_cdecl("openenv_string_free")
@@ -45,6 +52,14 @@ public func openenv_action_info(
     _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 {
     lookUp(name, options, out) { $0.actionInfo }
+}
+
+@_cdecl("openenv_env_details")
+public func openenv_env_details(
+    _ name: UnsafePointer<CChar>?, _ options: UnsafePointer<CChar>?,
+    _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> Int32 {
+    lookUp(name, options, out) { $0.json }
 }
 
 /// Finds one environment by name and hands `render(info)` out as JSON.

@@ -9,12 +9,22 @@ from __future__ import annotations
 from ._native import version
 from .auto_action import AutoAction, GenericAction
 from .auto_env import AutoEnv
+from .client import StepResult, SwiftEnvClient
 from .errors import (
+    CapacityError,
     EngineError,
+    EnvConnectionError,
     EnvironmentNotFoundError,
+    EnvTimeoutError,
     InvalidArgumentError,
     LibraryNotFoundError,
+    MessageTooLargeError,
     OpenEnvError,
+    ProtocolError,
+    ServerError,
+    SessionClosedError,
+    UnsupportedError,
+    ValidationError,
 )
 
 __version__ = "0.1.0"
@@ -22,11 +32,22 @@ __version__ = "0.1.0"
 __all__ = [
     "AutoAction",
     "AutoEnv",
+    "CapacityError",
     "EngineError",
+    "EnvConnectionError",
+    "EnvTimeoutError",
     "EnvironmentNotFoundError",
     "GenericAction",
     "InvalidArgumentError",
     "LibraryNotFoundError",
+    "MessageTooLargeError",
     "OpenEnvError",
+    "ProtocolError",
+    "ServerError",
+    "SessionClosedError",
+    "StepResult",
+    "SwiftEnvClient",
+    "UnsupportedError",
+    "ValidationError",
     "version",
 ]

@@ -1,7 +1,8 @@
 """The one place that declares libopenenv.so's C signatures and turns statuses into exceptions.
 
 The library is looked for next to this package first, then at ``$OPENENV_SWIFT_LIB``.
-It is loaded on first use, so ``import openenv_swift`` stays cheap.
+It is loaded on first use, so ``import openenv_swift`` stays cheap. ctypes releases the GIL
+during every call, so blocking calls (connect, reset, step) let other Python threads run.
 """
 
 from __future__ import annotations
@@ -11,36 +12,54 @@ import json
 import os
 import threading
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Dict, Optional, Union
 
-from .errors import (
-    EngineError,
-    EnvironmentNotFoundError,
-    InvalidArgumentError,
-    LibraryNotFoundError,
-    OpenEnvError,
-)
+from . import errors
 
 OK = 0
 ERROR = 1
 INVALID_ARGUMENT = 2
 NOT_FOUND = 3
+TIMEOUT = 4
+CONNECTION = 5
+CLOSED = 6
+SERVER_ERROR = 7
+PROTOCOL = 8
+TOO_LARGE = 9
+UNSUPPORTED = 10
 
-_EXCEPTIONS: dict[int, type[OpenEnvError]] = {
-    ERROR: EngineError,
-    INVALID_ARGUMENT: InvalidArgumentError,
-    NOT_FOUND: EnvironmentNotFoundError,
+_EXCEPTIONS: Dict[int, type] = {
+    ERROR: errors.EngineError,
+    INVALID_ARGUMENT: errors.InvalidArgumentError,
+    NOT_FOUND: errors.EnvironmentNotFoundError,
+    TIMEOUT: errors.EnvTimeoutError,
+    CONNECTION: errors.EnvConnectionError,
+    CLOSED: errors.SessionClosedError,
+    PROTOCOL: errors.ProtocolError,
+    TOO_LARGE: errors.MessageTooLargeError,
+    UNSUPPORTED: errors.UnsupportedError,
 }
 
 _OUT = ctypes.POINTER(ctypes.c_void_p)
+_TEXT = ctypes.c_char_p
+_HANDLE = ctypes.c_void_p
 
-# name -> (argument types); every call returns an int status.
-_SIGNATURES: dict[str, list[Any]] = {
+# name -> argument types; every call returns an int status.
+_SIGNATURES: Dict[str, list] = {
     "openenv_version": [_OUT],
-    "openenv_discover": [ctypes.c_char_p, _OUT],
-    "openenv_env_info": [ctypes.c_char_p, ctypes.c_char_p, _OUT],
-    "openenv_action_info": [ctypes.c_char_p, ctypes.c_char_p, _OUT],
-    "openenv_list_text": [ctypes.c_char_p, ctypes.c_char_p, _OUT],
+    "openenv_last_error_details": [_OUT],
+    "openenv_discover": [_TEXT, _OUT],
+    "openenv_env_info": [_TEXT, _TEXT, _OUT],
+    "openenv_env_details": [_TEXT, _TEXT, _OUT],
+    "openenv_action_info": [_TEXT, _TEXT, _OUT],
+    "openenv_list_text": [_TEXT, _TEXT, _OUT],
+    "openenv_connect": [_TEXT, _TEXT, _OUT],
+    "openenv_reset": [_HANDLE, _TEXT, _OUT],
+    "openenv_step": [_HANDLE, _TEXT, _OUT],
+    "openenv_state": [_HANDLE, _OUT],
+    "openenv_schema": [_HANDLE, _OUT],
+    "openenv_metadata": [_HANDLE, _OUT],
+    "openenv_close": [_HANDLE],
 }
 
 _lock = threading.Lock()
@@ -57,11 +76,11 @@ def library_path() -> Path:
         path = Path(configured)
         if path.is_file():
             return path
-        raise LibraryNotFoundError(
+        raise errors.LibraryNotFoundError(
             f"OPENENV_SWIFT_LIB points to {configured}, which is not a file. "
             "Build it with: swift build -c release (it is .build/release/libopenenv.so)"
         )
-    raise LibraryNotFoundError(
+    raise errors.LibraryNotFoundError(
         f"libopenenv.so is not installed beside {Path(__file__).parent} and OPENENV_SWIFT_LIB is not set. "
         "Build it with: swift build -c release, then set OPENENV_SWIFT_LIB=.build/release/libopenenv.so"
     )
@@ -78,7 +97,7 @@ def library() -> ctypes.CDLL:
             try:
                 lib = ctypes.CDLL(str(path))
             except OSError as error:
-                raise LibraryNotFoundError(f"cannot load {path}: {error}") from error
+                raise errors.LibraryNotFoundError(f"cannot load {path}: {error}") from error
             for name, argtypes in _SIGNATURES.items():
                 function = getattr(lib, name)
                 function.argtypes = argtypes
@@ -91,31 +110,67 @@ def library() -> ctypes.CDLL:
     return _library
 
 
-def _encode(text: Optional[str]) -> Optional[bytes]:
-    return None if text is None else text.encode("utf-8", "surrogatepass")
+def _take_string(lib: ctypes.CDLL, pointer: ctypes.c_void_p) -> str:
+    try:
+        return ctypes.string_at(pointer.value).decode("utf-8")
+    finally:
+        lib.openenv_string_free(pointer)
 
 
-def call_text(name: str, *arguments: Optional[str]) -> str:
-    """Calls ``name`` with string arguments and one string out parameter; returns that string."""
+def _raise(lib: ctypes.CDLL, status: int) -> None:
+    message = lib.openenv_last_error().decode("utf-8", "replace")
+    if status == SERVER_ERROR:
+        out = ctypes.c_void_p()
+        details = json.loads(_take_string(lib, out)) if lib.openenv_last_error_details(ctypes.byref(out)) == OK else None
+        details = details if isinstance(details, dict) else {}
+        raise errors.SERVER_ERROR_CLASSES.get(details.get("code"), errors.ServerError)(message, details)
+    raise _EXCEPTIONS.get(status, errors.EngineError)(message)
+
+
+Argument = Union[None, str, int]
+
+
+def _convert(argument: Argument) -> Any:
+    if isinstance(argument, str):
+        return argument.encode("utf-8", "surrogatepass")
+    return argument
+
+
+def call_text(name: str, *arguments: Argument) -> str:
+    """Calls ``name`` with its arguments (str, a handle int, or None) and one string out
+    parameter; returns that string."""
     lib = library()
     out = ctypes.c_void_p()
-    function: Callable[..., int] = getattr(lib, name)
-    status = function(*(_encode(argument) for argument in arguments), ctypes.byref(out))
+    status = getattr(lib, name)(*(_convert(argument) for argument in arguments), ctypes.byref(out))
     if status != OK:
-        message = lib.openenv_last_error().decode("utf-8", "replace")
-        raise _EXCEPTIONS.get(status, EngineError)(message)
-    try:
-        return ctypes.string_at(out.value).decode("utf-8")
-    finally:
-        lib.openenv_string_free(out)
+        _raise(lib, status)
+    return _take_string(lib, out)
 
 
-def call_json(name: str, *arguments: Optional[str]) -> Any:
+def call_json(name: str, *arguments: Argument) -> Any:
     """Like :func:`call_text`, with the result parsed as JSON."""
     return json.loads(call_text(name, *arguments))
 
 
-def discovery_options(search_paths: Optional[list[str]] = None) -> str:
+def connect(base_url: str, options: Dict[str, Any]) -> int:
+    """Opens a session; returns its handle."""
+    lib = library()
+    out = ctypes.c_void_p()
+    status = lib.openenv_connect(_convert(base_url), json.dumps(options).encode(), ctypes.byref(out))
+    if status != OK:
+        _raise(lib, status)
+    return int(out.value)
+
+
+def close(handle: int) -> None:
+    """Closes a session handle (idempotent)."""
+    lib = library()
+    status = lib.openenv_close(handle)
+    if status != OK:
+        _raise(lib, status)
+
+
+def discovery_options(search_paths: Optional[list] = None) -> str:
     """The options JSON naming this interpreter's ``sys.path`` (or the given paths)."""
     import sys
 
@@ -124,11 +179,4 @@ def discovery_options(search_paths: Optional[list[str]] = None) -> str:
 
 def version() -> str:
     """The engine's version."""
-    lib = library()
-    out = ctypes.c_void_p()
-    if lib.openenv_version(ctypes.byref(out)) != OK:
-        raise EngineError(lib.openenv_last_error().decode("utf-8", "replace"))
-    try:
-        return ctypes.string_at(out.value).decode("utf-8")
-    finally:
-        lib.openenv_string_free(out)
+    return call_text("openenv_version")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 from ._native import call_json, call_text, discovery_options
 
@@ -13,6 +13,23 @@ def environment(name: str) -> Dict[str, Any]:
     if not isinstance(name, str):
         raise TypeError(f"environment name must be a str, not {type(name).__name__}")
     return call_json("openenv_env_info", name, discovery_options())
+
+
+def details(name: str) -> Dict[str, Any]:
+    """Every field the engine knows of environment ``name``, module paths included."""
+    if not isinstance(name, str):
+        raise TypeError(f"environment name must be a str, not {type(name).__name__}")
+    return call_json("openenv_env_details", name, discovery_options())
+
+
+def optional_class(info: Dict[str, Any], module_key: str, class_key: str) -> Optional[type]:
+    """Like :func:`import_class`, or None when the class cannot be imported."""
+    if not info.get(module_key) or not info.get(class_key):
+        return None
+    try:
+        return import_class(info, module_key, class_key)
+    except ImportError:
+        return None
 
 
 def action_info(name: str) -> Dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Dict, Optional
+
 
 class OpenEnvError(Exception):
     """Base class of every error the openenv-swift engine reports."""
@@ -21,3 +23,65 @@ class LibraryNotFoundError(OpenEnvError, OSError):
 
 class EngineError(OpenEnvError, RuntimeError):
     """An unexpected failure inside the engine."""
+
+
+class EnvTimeoutError(OpenEnvError, TimeoutError):
+    """The server did not answer in time; the session is closed."""
+
+
+class EnvConnectionError(OpenEnvError, ConnectionError):
+    """The server could not be reached, or dropped the connection."""
+
+
+class SessionClosedError(OpenEnvError, RuntimeError):
+    """The session is closed: by close(), or after an error that ends it."""
+
+
+class ProtocolError(OpenEnvError, RuntimeError):
+    """The server answered something the OpenEnv protocol does not allow."""
+
+
+class MessageTooLargeError(OpenEnvError, RuntimeError):
+    """A message exceeded the configured maximum size; the session is closed."""
+
+
+class UnsupportedError(OpenEnvError, NotImplementedError):
+    """A feature this build of the engine lacks."""
+
+
+class ServerError(OpenEnvError, RuntimeError):
+    """The server answered with an error message.
+
+    Attributes:
+        code: the server's code (``EXECUTION_ERROR``, ``INVALID_JSON``, ...).
+        details: the rest of the server's error data.
+    """
+
+    def __init__(self, message: str, details: Optional[Dict[str, Any]] = None) -> None:
+        super().__init__(message)
+        self.details: Dict[str, Any] = dict(details or {})
+        self.code: str = str(self.details.get("code", "UNKNOWN"))
+
+
+class ValidationError(ServerError, ValueError):
+    """The server rejected the message (``VALIDATION_ERROR``); ``errors`` is pydantic's list."""
+
+    @property
+    def errors(self) -> list:
+        return list(self.details.get("errors", []))
+
+
+class CapacityError(ServerError):
+    """The server is at capacity (``CAPACITY_REACHED``); the session is closed."""
+
+    @property
+    def active_sessions(self) -> Optional[int]:
+        return self.details.get("active_sessions")
+
+    @property
+    def max_sessions(self) -> Optional[int]:
+        return self.details.get("max_sessions")
+
+
+#: Server error codes with their own exception class.
+SERVER_ERROR_CLASSES = {"VALIDATION_ERROR": ValidationError, "CAPACITY_REACHED": CapacityError}

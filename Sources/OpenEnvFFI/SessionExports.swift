@@ -1,0 +1,78 @@
+import OpenEnvCore
+
+@_cdecl("openenv_connect")
+public func openenv_connect(
+    _ baseURL: UnsafePointer<CChar>?, _ options: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
+    exported {
+        let out = try checkOut(out, named: "out_env")
+        let url = try string(baseURL, named: "base_url")
+        let sessionOptions = try SessionOptions(json: json(options, named: "options_json"))
+        out.pointee = SessionHandles.shared.insert(try EnvSession(baseURL: url, options: sessionOptions))
+    }
+}
+
+@_cdecl("openenv_reset")
+public func openenv_reset(
+    _ env: OpaquePointer?, _ parameters: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> Int32 {
+    exported {
+        let out = try checkOut(out, named: "out_json")
+        let session = try SessionHandles.shared.session(env)
+        let fields = try object(parameters, named: "kwargs_json")
+        try give(session.reset(fields).json.serialized(), to: out)
+    }
+}
+
+@_cdecl("openenv_step")
+public func openenv_step(
+    _ env: OpaquePointer?, _ action: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> Int32 {
+    exported {
+        let out = try checkOut(out, named: "out_json")
+        let session = try SessionHandles.shared.session(env)
+        guard action != nil else { throw FFIError(.invalidArgument, "action_json is NULL; pass the action as a JSON object") }
+        let fields = try object(action, named: "action_json")
+        try give(session.step(fields).json.serialized(), to: out)
+    }
+}
+
+@_cdecl("openenv_state")
+public func openenv_state(_ env: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    exported {
+        let out = try checkOut(out, named: "out_json")
+        try give(JSONValue.object(SessionHandles.shared.session(env).state()).serialized(), to: out)
+    }
+}
+
+@_cdecl("openenv_schema")
+public func openenv_schema(_ env: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    exported {
+        let out = try checkOut(out, named: "out_json")
+        try give(SessionHandles.shared.session(env).schema().serialized(), to: out)
+    }
+}
+
+@_cdecl("openenv_metadata")
+public func openenv_metadata(_ env: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    exported {
+        let out = try checkOut(out, named: "out_json")
+        try give(SessionHandles.shared.session(env).metadata().serialized(), to: out)
+    }
+}
+
+@_cdecl("openenv_close")
+public func openenv_close(_ env: OpaquePointer?) -> Int32 {
+    exported {
+        guard let env else { return }
+        SessionHandles.shared.remove(env)?.close()
+    }
+}
+
+/// A JSON object argument: NULL or "" means `{}`; anything but an object is refused.
+private func object(_ pointer: UnsafePointer<CChar>?, named name: String) throws(FFIError) -> JSONObject {
+    guard let fields = try json(pointer, named: name).objectValue else {
+        throw FFIError(.invalidArgument, "\(name) must be a JSON object, e.g. {\"message\": \"hi\"}")
+    }
+    return fields
+}

@@ -1,0 +1,160 @@
+"""The client of one environment session, driven by the Swift engine.
+
+It answers like the reference's ``EnvClient``: ``reset(**kwargs)``, ``step(action)``,
+``state()``, ``close()``, context-manager use, and results whose observation is the
+environment package's own Observation class when it can be imported.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Dict, Generic, Mapping, Optional, TypeVar
+
+from . import _native
+
+ObsT = TypeVar("ObsT")
+
+
+@dataclass
+class StepResult(Generic[ObsT]):
+    """The result of ``reset`` or ``step``, as the reference's ``StepResult``."""
+
+    observation: ObsT
+    reward: Optional[float] = None
+    done: bool = False
+
+
+class AttributeView:
+    """JSON fields readable as attributes, for environments whose classes are not installed."""
+
+    def __init__(self, fields: Mapping[str, Any]) -> None:
+        self.__dict__.update(fields)
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{key}={value!r}" for key, value in self.__dict__.items())
+        return f"{type(self).__name__}({inner})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AttributeView) and self.__dict__ == other.__dict__
+
+
+class Observation(AttributeView):
+    """An observation of an environment whose Observation class is not installed."""
+
+
+class State(AttributeView):
+    """A state of an environment whose State class is not installed."""
+
+
+def action_fields(action: Any, fields: Dict[str, Any]) -> Dict[str, Any]:
+    """The JSON object of an action: a pydantic model's set fields, a mapping, or keywords."""
+    if action is None:
+        return fields
+    if fields:
+        raise TypeError("pass either an action object or keyword fields, not both")
+    if hasattr(action, "model_dump"):
+        return action.model_dump(mode="json", exclude_unset=True)
+    if isinstance(action, Mapping):
+        return dict(action)
+    raise TypeError(f"an action must be a pydantic model, a dict or keyword fields, not {type(action).__name__}")
+
+
+class SwiftEnvClient:
+    """A session with one environment instance on an OpenEnv server.
+
+    Use it as a context manager, or call :meth:`close`. Several clients may be stepped from
+    several Python threads at once: calls release the GIL.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        observation_class: Optional[type] = None,
+        state_class: Optional[type] = None,
+        connect_timeout_s: float = 10.0,
+        message_timeout_s: float = 60.0,
+        max_message_size_mb: float = 100.0,
+    ) -> None:
+        self._handle: Optional[int] = None
+        self.base_url = base_url
+        self._observation_class = observation_class
+        self._state_class = state_class
+        options = {
+            "connect_timeout": connect_timeout_s,
+            "message_timeout": message_timeout_s,
+            "max_message_bytes": int(max_message_size_mb * 1024 * 1024),
+        }
+        self._handle = _native.connect(base_url, options)
+
+    def _call(self, name: str, *arguments: Optional[str]) -> Any:
+        if self._handle is None:
+            from .errors import SessionClosedError
+
+            raise SessionClosedError("the session is closed (closed by the client); open a new one")
+        return _native.call_json(name, self._handle, *arguments)
+
+    def _result(self, answer: Dict[str, Any]) -> StepResult:
+        fields, reward, done = answer["observation"], answer["reward"], answer["done"]
+        observation: Any = None
+        if self._observation_class is not None:
+            try:
+                observation = self._observation_class.model_validate({**fields, "done": done, "reward": reward})
+            except Exception:  # a server whose observation does not fit the installed class
+                observation = None
+        if observation is None:
+            observation = Observation({**fields, "done": done, "reward": reward})
+        return StepResult(observation=observation, reward=reward, done=done)
+
+    def reset(self, **kwargs: Any) -> StepResult:
+        """Starts a new episode; keyword arguments go to the environment (``seed``, ``episode_id``)."""
+        return self._result(self._call("openenv_reset", json.dumps(kwargs)))
+
+    def step(self, action: Any = None, **fields: Any) -> StepResult:
+        """Sends one action: the package's Action instance, a dict, or keyword fields."""
+        return self._result(self._call("openenv_step", json.dumps(action_fields(action, fields))))
+
+    def state(self) -> Any:
+        """The environment's state, as the package's State class when known."""
+        fields = self._call("openenv_state")
+        if self._state_class is not None:
+            try:
+                return self._state_class.model_validate(fields)
+            except Exception:  # a state that does not fit the installed class
+                pass
+        return State(fields)
+
+    def schema(self) -> Dict[str, Any]:
+        """The server's action, observation and state JSON Schemas."""
+        return self._call("openenv_schema")
+
+    def metadata(self) -> Dict[str, Any]:
+        """The server's metadata."""
+        return self._call("openenv_metadata")
+
+    def close(self) -> None:
+        """Ends the session (idempotent)."""
+        handle, self._handle = self._handle, None
+        if handle is not None:
+            _native.close(handle)
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called."""
+        return self._handle is None
+
+    def __enter__(self) -> "SwiftEnvClient":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown: the library may be gone already
+            pass
+
+    def __repr__(self) -> str:
+        return f"SwiftEnvClient(base_url={self.base_url!r}, closed={self.closed})"
