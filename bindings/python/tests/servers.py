@@ -1,0 +1,132 @@
+"""Real OpenEnv servers for the tests: uvicorn serving packages made by `openenv init`, on
+loopback ports, stopped when the test is done; and a TCP listener that never answers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from typing import Iterator, Optional
+
+from conftest import VENV
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """`python -m uvicorn APP` on 127.0.0.1 and a free port."""
+
+    def __init__(self, app: str, app_dir: Optional[Path] = None, env: Optional[dict] = None) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = [str(VENV / "bin" / "python"), "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(self.port)]
+        if app_dir is not None:
+            command += ["--app-dir", str(app_dir)]
+        # Output goes to a file: a pipe nobody reads fills up and blocks the server.
+        self.log = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT,
+                                        env=dict(os.environ, **(env or {})), start_new_session=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server {app} exited: {self.output()}")
+            try:
+                with urllib.request.urlopen(self.url + "/health", timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"server {app} did not become healthy within 60 s")
+
+    def output(self) -> str:
+        """What the server printed so far."""
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
+
+    def kill(self) -> None:
+        """Kills the server at once, as a crash would."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.log.close()
+
+
+class SilentServer:
+    """Accepts TCP connections (and WebSocket handshakes, if asked) and then never answers."""
+
+    def __init__(self, handshake: bool) -> None:
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen()
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.handshake = handshake
+        self.connections: list[socket.socket] = []
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        import base64
+        import hashlib
+
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections.append(connection)
+            if self.handshake:
+                request = b""
+                while b"\r\n\r\n" not in request:
+                    request += connection.recv(4096)
+                key = next(line.split(b":", 1)[1].strip() for line in request.split(b"\r\n") if line.lower().startswith(b"sec-websocket-key"))
+                accept = base64.b64encode(hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
+                connection.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                                   b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n")
+
+    def stop(self) -> None:
+        self.listener.close()
+        for connection in self.connections:
+            connection.close()
+
+
+def faulty_env_source(template_factory) -> Path:
+    """A package made by `openenv init faulty_env` whose step raises on the message "boom"
+    and which serves up to 4 sessions at once; returns the folder holding it."""
+    package = template_factory("faulty_env")
+    environment = package / "server" / "faulty_env_environment.py"
+    text = environment.read_text()
+    if "boom" not in text:
+        text = text.replace("        message = action.message\n",
+                            "        message = action.message\n        if message == \"boom\":\n            raise RuntimeError(\"the environment exploded\")\n", 1)
+        text = text.replace("class FaultyEnvironment(Environment):", "class FaultyEnvironment(Environment):\n    SUPPORTS_CONCURRENT_SESSIONS = True", 1)
+        environment.write_text(text)
+        app = package / "server" / "app.py"
+        app.write_text(app.read_text().replace("max_concurrent_envs=1", "max_concurrent_envs=4"))
+    assert "boom" in environment.read_text() and "max_concurrent_envs=4" in (package / "server" / "app.py").read_text()
+    return package.parent
+
+
+def serve(app: str, app_dir: Optional[Path] = None) -> Iterator[Server]:
+    server = Server(app, app_dir)
+    try:
+        yield server
+    finally:
+        server.stop()
