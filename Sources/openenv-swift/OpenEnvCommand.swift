@@ -8,7 +8,7 @@ struct OpenEnvCommand: ParsableCommand {
         commandName: "openenv-swift",
         abstract: "Find, describe and drive OpenEnv environments.",
         version: OpenEnvVersion.string,
-        subcommands: [ListCommand.self, InfoCommand.self, ActionsCommand.self, RunCommand.self, PingCommand.self]
+        subcommands: [ListCommand.self, InfoCommand.self, ActionsCommand.self, RunCommand.self, PingCommand.self, BenchCommand.self]
     )
 }
 

@@ -70,8 +70,14 @@ public final class EnvSession: @unchecked Sendable {
         guard first else { return }
         if callLock.tryLock() {
             defer { callLock.unlock() }
-            try? socket.send(text: Array("{\"type\":\"close\"}".utf8), timeout: 1, operation: "closing")
-            socket.close()
+            // The server closes the connection itself on {"type": "close"}; waiting for its
+            // close frame (rather than closing first) lets it finish cleanly.
+            do {
+                try socket.send(text: Array("{\"type\":\"close\"}".utf8), timeout: 1, operation: "closing")
+                socket.awaitServerClose(timeout: 1)
+            } catch {
+                socket.close()
+            }
         } else {
             socket.abort()
         }

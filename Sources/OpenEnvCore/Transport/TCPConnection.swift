@@ -76,43 +76,49 @@ final class TCPConnection: @unchecked Sendable {
         }
     }
 
+    /// The socket time-outs now in force, in milliseconds (0: none yet).
+    private var receiveTimeout: Int32 = 0
+    private var sendTimeout: Int32 = 0
+
+    /// Makes the socket's own time-out (`SO_RCVTIMEO`/`SO_SNDTIMEO`) match what is left of
+    /// `deadline`, within 50 ms, so a blocking call cannot outlive it by more than that. The
+    /// usual case, a fresh deadline of the same length as the last one, costs no system call.
+    private func apply(_ deadline: Deadline, option: Int32, current: inout Int32) throws(TransportError) {
+        let remaining = max(1, deadline.remainingMilliseconds)
+        guard abs(Int(remaining) - Int(current)) > 50 || current == 0 else { return }
+        var value = timeval(tv_sec: Int(remaining / 1000), tv_usec: Int(remaining % 1000) * 1000)
+        guard setsockopt(descriptor, SOL_SOCKET, option, &value, socklen_t(MemoryLayout<timeval>.size)) == 0 else {
+            throw .connectionClosed("cannot set a time-out (\(String(cString: strerror(errno))))")
+        }
+        current = remaining
+    }
+
     /// Writes all of `bytes` before `deadline`.
     func write(_ bytes: [UInt8], deadline: Deadline, operation: @autoclosure () -> String) throws(TransportError) {
         var written = 0
         while written < bytes.count {
-            let count = bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress! + written, $0.count - written, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+            guard deadline.remainingMilliseconds > 0 else { throw .timedOut(operation(), seconds: deadline.seconds) }
+            try apply(deadline, option: SO_SNDTIMEO, current: &sendTimeout)
+            let count = bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress! + written, $0.count - written, Int32(MSG_NOSIGNAL)) }
             if count > 0 { written += count; continue }
-            if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
-                try wait(for: Int16(POLLOUT), deadline: deadline, operation: operation())
-                continue
-            }
-            if count < 0 && errno == EINTR { continue }
+            if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) { continue }
             throw .connectionClosed("writing failed (\(String(cString: strerror(errno))))")
         }
     }
 
-    /// Reads at least one byte into `buffer` before `deadline`; returns how many.
+    /// Reads at least one byte into `buffer` before `deadline`; returns how many. Blocks in a
+    /// single `recv`: one system call per answer in the usual case.
     func read(into buffer: UnsafeMutableRawBufferPointer, deadline: Deadline, operation: @autoclosure () -> String) throws(TransportError) -> Int {
         while true {
-            let count = Glibc.recv(descriptor, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT))
+            try apply(deadline, option: SO_RCVTIMEO, current: &receiveTimeout)
+            let count = Glibc.recv(descriptor, buffer.baseAddress, buffer.count, 0)
             if count > 0 { return count }
             if count == 0 { throw .connectionClosed("the connection was closed without a close frame") }
-            if errno == EAGAIN || errno == EWOULDBLOCK {
-                try wait(for: Int16(POLLIN), deadline: deadline, operation: operation())
+            if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR {
+                if deadline.remainingMilliseconds == 0 { throw .timedOut(operation(), seconds: deadline.seconds) }
                 continue
             }
-            if errno == EINTR { continue }
             throw .connectionClosed("reading failed (\(String(cString: strerror(errno))))")
-        }
-    }
-
-    private func wait(for events: Int16, deadline: Deadline, operation: @autoclosure () -> String) throws(TransportError) {
-        var poller = pollfd(fd: descriptor, events: events, revents: 0)
-        while true {
-            let ready = poll(&poller, 1, deadline.remainingMilliseconds)
-            if ready > 0 { return }
-            if ready == 0 { throw .timedOut(operation(), seconds: deadline.seconds) }
-            if errno != EINTR { throw .connectionClosed("waiting failed (\(String(cString: strerror(errno))))") }
         }
     }
 }

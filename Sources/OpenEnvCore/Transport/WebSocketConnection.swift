@@ -10,6 +10,11 @@ final class WebSocketConnection: @unchecked Sendable {
     /// Why the connection closed, once it has.
     private(set) var closeReason: String?
 
+    /// Frame masks: RFC 6455 asks for unpredictable masks so that proxies cannot be fooled;
+    /// a generator seeded once from the system per connection gives that without a system
+    /// call per frame.
+    private var maskGenerator = Xorshift64(seed: UInt64.random(in: 1...UInt64.max))
+
     private static let handshakeGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
     /// Opens the WebSocket at `address`'s `/ws` within `timeout` seconds.
@@ -52,6 +57,20 @@ final class WebSocketConnection: @unchecked Sendable {
         try sendFrame(opcode: 0x1, payload: bytes, deadline: Deadline(seconds: timeout), operation: operation())
     }
 
+    /// Waits up to `timeout` seconds for the server to close (its close frame is answered as
+    /// the protocol asks), then ends the connection. For servers that close on request.
+    func awaitServerClose(timeout: Double) {
+        while !isClosed {
+            do {
+                _ = try receive(timeout: timeout, operation: "waiting for the server to close")
+            } catch {
+                break
+            }
+        }
+        isClosed = true
+        connection.shutdown()
+    }
+
     /// Sends a close frame (best effort) and ends the connection.
     func close(code: UInt16 = 1000) {
         if !isClosed {
@@ -72,7 +91,8 @@ final class WebSocketConnection: @unchecked Sendable {
             frame.append(0x80 | 127)
             for shift in stride(from: 56, through: 0, by: -8) { frame.append(UInt8(truncatingIfNeeded: UInt64(payload.count) >> UInt64(shift))) }
         }
-        let mask = (0..<4).map { _ in UInt8.random(in: 0...255) }
+        let maskWord = maskGenerator.next()
+        let mask = (0..<4).map { UInt8(truncatingIfNeeded: maskWord >> ($0 * 8)) }
         frame += mask
         let maskStart = frame.count
         frame += payload
@@ -158,5 +178,21 @@ final class WebSocketConnection: @unchecked Sendable {
             message += try reader.read(length, deadline: deadline, operation: operation())
             if isFinal { return (message, messageIsText!) }
         }
+    }
+}
+
+/// Marsaglia's xorshift64: fast, non-cryptographic pseudo-random numbers.
+struct Xorshift64 {
+    private var state: UInt64
+
+    /// A generator from a nonzero seed.
+    init(seed: UInt64) { state = seed == 0 ? 0x9E37_79B9_7F4A_7C15 : seed }
+
+    /// The next number.
+    mutating func next() -> UInt64 {
+        state ^= state << 13
+        state ^= state >> 7
+        state ^= state << 17
+        return state
     }
 }

@@ -47,16 +47,16 @@ class State(AttributeView):
     """A state of an environment whose State class is not installed."""
 
 
-def action_fields(action: Any, fields: Dict[str, Any]) -> Dict[str, Any]:
-    """The JSON object of an action: a pydantic model's set fields, a mapping, or keywords."""
+def action_json(action: Any, fields: Dict[str, Any]) -> bytes:
+    """The JSON object of an action as UTF-8: a pydantic model's set fields, a mapping, or keywords."""
     if action is None:
-        return fields
+        return json.dumps(fields).encode()
     if fields:
         raise TypeError("pass either an action object or keyword fields, not both")
-    if hasattr(action, "model_dump"):
-        return action.model_dump(mode="json", exclude_unset=True)
+    if hasattr(action, "model_dump_json"):
+        return action.model_dump_json(exclude_unset=True).encode()
     if isinstance(action, Mapping):
-        return dict(action)
+        return json.dumps(dict(action)).encode()
     raise TypeError(f"an action must be a pydantic model, a dict or keyword fields, not {type(action).__name__}")
 
 
@@ -86,14 +86,20 @@ class SwiftEnvClient:
             "message_timeout": message_timeout_s,
             "max_message_bytes": int(max_message_size_mb * 1024 * 1024),
         }
+        self._reset = _native.session_function("openenv_reset")
+        self._step = _native.session_function("openenv_step")
+        self._state = _native.session_function("openenv_state")
+        self._schema = _native.session_function("openenv_schema")
+        self._metadata = _native.session_function("openenv_metadata")
         self._handle = _native.connect(base_url, options)
 
-    def _call(self, name: str, *arguments: Optional[str]) -> Any:
-        if self._handle is None:
+    def _call(self, function: Any, *arguments: bytes) -> Any:
+        handle = self._handle
+        if handle is None:
             from .errors import SessionClosedError
 
             raise SessionClosedError("the session is closed (closed by the client); open a new one")
-        return _native.call_json(name, self._handle, *arguments)
+        return json.loads(function(handle, *arguments))
 
     def _result(self, answer: Dict[str, Any]) -> StepResult:
         fields, reward, done = answer["observation"], answer["reward"], answer["done"]
@@ -109,15 +115,15 @@ class SwiftEnvClient:
 
     def reset(self, **kwargs: Any) -> StepResult:
         """Starts a new episode; keyword arguments go to the environment (``seed``, ``episode_id``)."""
-        return self._result(self._call("openenv_reset", json.dumps(kwargs)))
+        return self._result(self._call(self._reset, json.dumps(kwargs).encode()))
 
     def step(self, action: Any = None, **fields: Any) -> StepResult:
         """Sends one action: the package's Action instance, a dict, or keyword fields."""
-        return self._result(self._call("openenv_step", json.dumps(action_fields(action, fields))))
+        return self._result(self._call(self._step, action_json(action, fields)))
 
     def state(self) -> Any:
         """The environment's state, as the package's State class when known."""
-        fields = self._call("openenv_state")
+        fields = self._call(self._state)
         if self._state_class is not None:
             try:
                 return self._state_class.model_validate(fields)
@@ -127,11 +133,11 @@ class SwiftEnvClient:
 
     def schema(self) -> Dict[str, Any]:
         """The server's action, observation and state JSON Schemas."""
-        return self._call("openenv_schema")
+        return self._call(self._schema)
 
     def metadata(self) -> Dict[str, Any]:
         """The server's metadata."""
-        return self._call("openenv_metadata")
+        return self._call(self._metadata)
 
     def close(self) -> None:
         """Ends the session (idempotent)."""

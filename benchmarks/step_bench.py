@@ -1,0 +1,115 @@
+"""Step benchmark: the reference Python client (sync wrapper of openenv-core's EnvClient)
+against openenv_swift, and the plain Swift and C loops, one after another against the same
+server in one run. Prints a Markdown report with ratios.
+
+Run: .venv/bin/python benchmarks/step_bench.py [--steps 5000]   (after scripts/setup.sh)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PYTHON = str(REPO / ".venv" / "bin" / "python")
+sys.path.insert(0, str(REPO / "bindings" / "python" / "tests"))
+
+# Runs inside a fresh interpreter; {client} builds `env` and `action`.
+PYTHON_LOOP = """
+import json, resource, time
+{client}
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime * 1e6, usage.ru_stime * 1e6
+env.reset()
+latencies = []
+cpu_before, started = cpu(), time.perf_counter()
+for _ in range({steps}):
+    before = time.perf_counter()
+    env.step(action)
+    latencies.append((time.perf_counter() - before) * 1e6)
+elapsed, cpu_after = time.perf_counter() - started, cpu()
+env.close()
+latencies.sort()
+print(json.dumps({{"steps": {steps}, "steps_per_second": {steps} / elapsed, "p50_us": latencies[len(latencies) // 2],
+                  "p99_us": latencies[int(len(latencies) * 0.99)],
+                  "user_us_per_step": (cpu_after[0] - cpu_before[0]) / {steps}, "system_us_per_step": (cpu_after[1] - cpu_before[1]) / {steps}}}))
+"""
+
+REFERENCE_CLIENT = """
+from parrot_env import ParrotAction, ParrotEnv
+env = ParrotEnv(base_url={url!r}).sync()
+env.connect()
+action = ParrotAction(message="hello")
+"""
+
+SWIFT_CLIENT = """
+from openenv_swift import AutoEnv
+from parrot_env import ParrotAction
+env = AutoEnv.from_env("parrot", base_url={url!r})
+action = ParrotAction(message="hello")
+"""
+
+
+def measure(command: list[str]) -> dict:
+    return json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--steps", type=int, default=5000)
+    parser.add_argument("--rounds", type=int, default=3)
+    arguments = parser.parse_args()
+    steps, rounds = arguments.steps, arguments.rounds
+    from servers import Server
+
+    compiler = shutil.which("cc") or "gcc"
+    with tempfile.TemporaryDirectory() as scratch:
+        loop = Path(scratch) / "step_loop"
+        library = REPO / ".build" / "release"
+        subprocess.run([compiler, "-O2", "-I", str(REPO / "include"), str(REPO / "benchmarks" / "step_loop.c"), "-L", str(library),
+                        "-lopenenv", f"-Wl,-rpath,{library}", "-o", str(loop)], check=True)
+        server = Server("parrot_env.server.app:app")
+        try:
+            url = server.url
+            commands = {
+                "reference (openenv-core EnvClient, sync)": [PYTHON, "-c", PYTHON_LOOP.format(client=REFERENCE_CLIENT.format(url=url), steps=steps)],
+                "openenv_swift (Python)": [PYTHON, "-c", PYTHON_LOOP.format(client=SWIFT_CLIENT.format(url=url), steps=steps)],
+                "Swift loop (openenv-swift bench)": [str(REPO / ".build" / "release" / "openenv-swift"), "bench", "--base-url", url,
+                                                     "--steps", str(steps), "--action", '{"message": "hello"}'],
+                "C loop (libopenenv.so)": [str(loop), url, '{"message": "hello"}', str(steps)],
+            }
+            # Rounds interleave the clients, so drift in the machine's speed hits all of them alike.
+            samples: dict[str, list[dict]] = {name: [] for name in commands}
+            for _ in range(rounds):
+                for name, command in commands.items():
+                    samples[name].append(measure(command))
+            rows = {name: {key: statistics.median(sample[key] for sample in runs) for key in runs[0]} for name, runs in samples.items()}
+        finally:
+            server.stop()
+    print(f"# Step benchmark\n\n{steps} steps of ParrotAction(message='hello') against one `openenv init` template server "
+          f"(uvicorn, loopback), Python {sys.version.split()[0]}, {os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}; "
+          f"median of {rounds} interleaved rounds.\n")
+    print("| client | steps/s | p50 latency | p99 latency | client CPU per step (user + system) |")
+    print("|---|---|---|---|---|")
+    for name, row in rows.items():
+        total = row["user_us_per_step"] + row["system_us_per_step"]
+        print(f"| {name} | {row['steps_per_second']:.0f} | {row['p50_us']:.0f} us | {row['p99_us']:.0f} us | "
+              f"{total:.1f} us ({row['user_us_per_step']:.1f} + {row['system_us_per_step']:.1f}) |")
+    reference, swift = rows["reference (openenv-core EnvClient, sync)"], rows["openenv_swift (Python)"]
+    total = lambda row: row["user_us_per_step"] + row["system_us_per_step"]
+    print(f"\nopenenv_swift against the reference: {swift['steps_per_second'] / reference['steps_per_second']:.2f}x the steps/s, "
+          f"{total(reference) / total(swift):.1f}x less client CPU per step, "
+          f"{reference['user_us_per_step'] / swift['user_us_per_step']:.1f}x less user-space CPU.")
+
+
+if __name__ == "__main__":
+    main()
