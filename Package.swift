@@ -13,9 +13,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .target(
             name: "OpenEnvCore",
-            dependencies: [.product(name: "Yams", package: "Yams")]
+            dependencies: ["COpenSSL", .product(name: "Yams", package: "Yams")]
         ),
         .target(name: "OpenEnvFFI", dependencies: ["OpenEnvCore"]),
         .executableTarget(

@@ -39,7 +39,6 @@ extern "C" {
 #define OPENENV_SERVER_ERROR 7     /* the server answered with an error; see openenv_last_error_details */
 #define OPENENV_PROTOCOL 8         /* the server answered something the protocol does not allow */
 #define OPENENV_TOO_LARGE 9        /* a message exceeded max_message_bytes; the session is closed */
-#define OPENENV_UNSUPPORTED 10     /* a feature this build lacks (TLS for https:// and wss://) */
 
 /* An open session with one environment instance on a server. Opaque. */
 typedef struct openenv_env openenv_env;
@@ -122,6 +121,9 @@ int openenv_list_text(const char *kind, const char *options_json, char **out_tex
  *   "connect_timeout": 10            seconds to connect (also each schema/metadata request)
  *   "message_timeout": 60            seconds to wait for each answer
  *   "max_message_bytes": 104857600   largest answer accepted
+ *   "ca_file": "/path/ca.pem"        authorities to trust for https:// servers instead of the
+ *                                    system's (a private or self-signed certificate)
+ * https:// and wss:// servers are reached over TLS; their certificate and name are verified.
  */
 
 /*

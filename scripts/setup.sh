@@ -10,6 +10,15 @@ mkdir -p "$work"
 
 log() { printf '==> %s\n' "$*" >&2; }
 
+if [ ! -f /usr/include/openssl/ssl.h ] || ! command -v openssl >/dev/null; then
+  log "installing OpenSSL (libssl-dev, openssl) for TLS"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "OpenSSL's development files are missing; install them with: sudo apt-get install libssl-dev openssl" >&2
+    exit 1
+  fi
+  apt-get update -qq && apt-get install -y -qq libssl-dev openssl >/dev/null
+fi
+
 if [ ! -x .venv/bin/python ]; then
   log "creating .venv"
   python3 -m venv .venv

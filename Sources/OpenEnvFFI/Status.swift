@@ -12,7 +12,6 @@ enum Status: Int32 {
     case serverError = 7
     case protocolError = 8
     case tooLarge = 9
-    case unsupported = 10
 }
 
 /// An error on its way out through the C ABI: a status, the message for `openenv_last_error`
@@ -63,7 +62,6 @@ struct FFIError: Error {
         case .timedOut: return .timeout
         case .protocolViolation, .httpStatus: return .protocolError
         case .messageTooLarge: return .tooLarge
-        case .tlsUnavailable: return .unsupported
         }
     }
 }

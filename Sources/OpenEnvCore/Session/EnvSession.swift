@@ -17,7 +17,8 @@ public final class EnvSession: @unchecked Sendable {
     public init(baseURL: String, options: SessionOptions = SessionOptions()) throws(SessionError) {
         do {
             address = try ServerAddress(baseURL)
-            socket = try WebSocketConnection(address: address, timeout: options.connectTimeout, maximumMessageSize: options.maximumMessageBytes)
+            socket = try WebSocketConnection(
+                address: address, timeout: options.connectTimeout, maximumMessageSize: options.maximumMessageBytes, caFile: options.caFile)
         } catch {
             throw .transport(error)
         }
@@ -85,7 +86,8 @@ public final class EnvSession: @unchecked Sendable {
 
     private func get(_ route: String) throws(SessionError) -> JSONValue {
         do {
-            return try HTTPClient.getJSON(address, route: route, timeout: options.connectTimeout, maximumSize: options.maximumMessageBytes)
+            return try HTTPClient.getJSON(
+                address, route: route, timeout: options.connectTimeout, maximumSize: options.maximumMessageBytes, caFile: options.caFile)
         } catch {
             throw .transport(error)
         }

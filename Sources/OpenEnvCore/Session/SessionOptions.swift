@@ -6,12 +6,15 @@ public struct SessionOptions: Sendable, Equatable {
     public var messageTimeout: Double = 60
     /// Largest message accepted from the server, in bytes (100 MiB).
     public var maximumMessageBytes: Int = 100 * 1024 * 1024
+    /// A PEM file of authorities to trust for `https://`/`wss://` servers instead of the
+    /// system's (for servers with a private or self-signed certificate).
+    public var caFile: String?
 
     /// The defaults.
     public init() {}
 
     /// The keys the JSON form accepts.
-    public static let keys = ["connect_timeout", "message_timeout", "max_message_bytes"]
+    public static let keys = ["connect_timeout", "message_timeout", "max_message_bytes", "ca_file"]
 
     /// Reads `{"connect_timeout": 10, "message_timeout": 60, "max_message_bytes": 104857600}`,
     /// every key optional; unknown keys and bad values are refused with a message naming them.
@@ -36,6 +39,11 @@ public struct SessionOptions: Sendable, Equatable {
         case nil, .null?: break
         case .integer(let value)? where value > 0: maximumMessageBytes = Int(value)
         default: throw .invalidArgument("option 'max_message_bytes' must be a positive whole number")
+        }
+        switch object["ca_file"] {
+        case nil, .null?: break
+        case .string(let path)?: caFile = path
+        default: throw .invalidArgument("option 'ca_file' must be the path of a PEM file")
         }
     }
 }

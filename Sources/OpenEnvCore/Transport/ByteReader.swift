@@ -1,12 +1,12 @@
 /// Buffered reading from a TCP connection: lines for HTTP headers, exact byte counts for
 /// frames and bodies.
 struct ByteReader {
-    let connection: TCPConnection
+    let connection: any ByteStream
     private var buffer: [UInt8] = []
     private var start = 0
     private var chunk = [UInt8](repeating: 0, count: 65_536)
 
-    init(connection: TCPConnection) {
+    init(connection: any ByteStream) {
         self.connection = connection
     }
 

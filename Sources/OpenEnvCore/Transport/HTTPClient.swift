@@ -2,12 +2,11 @@
 /// `/metadata`), each on its own connection.
 enum HTTPClient {
     /// The body of `GET <base><route>` as JSON; non-2xx statuses and non-JSON bodies throw.
-    static func getJSON(_ address: ServerAddress, route: String, timeout: Double, maximumSize: Int) throws(TransportError) -> JSONValue {
+    static func getJSON(_ address: ServerAddress, route: String, timeout: Double, maximumSize: Int, caFile: String? = nil) throws(TransportError) -> JSONValue {
         let url = address.description + route
-        guard !address.secure else { throw .tlsUnavailable(url) }
         let deadline = Deadline(seconds: timeout)
         let operation = "GET \(url)"
-        let connection = try TCPConnection(host: address.host, port: address.port, deadline: deadline, url: url)
+        let connection = try address.openStream(deadline: deadline, url: url, caFile: caFile)
         defer { connection.shutdown() }
         let request = "GET \(address.pathPrefix)\(route) HTTP/1.1\r\nHost: \(address.hostHeader)\r\nAccept: application/json\r\n"
             + "User-Agent: openenv-swift/\(OpenEnvVersion.string)\r\nConnection: close\r\n\r\n"

@@ -7,8 +7,9 @@ import Glibc
 /// Blocking sockets, not an event loop: a session is strictly request/response, so a call
 /// that writes one frame and reads one frame on the caller's thread has no hand-offs at all
 /// (see benchmarks/RESULTS.md for what that buys per step).
-final class TCPConnection: @unchecked Sendable {
-    private let descriptor: Int32
+final class TCPConnection: ByteStream, @unchecked Sendable {
+    /// The socket, for a TLS layer on top.
+    let descriptor: Int32
     /// Set once `shutdown` ran; the descriptor stays open until `deinit` so no other thread
     /// can ever use a recycled descriptor number.
     private let lock = Mutex()
@@ -80,9 +81,20 @@ final class TCPConnection: @unchecked Sendable {
     private var receiveTimeout: Int32 = 0
     private var sendTimeout: Int32 = 0
 
+    /// Sets `SO_RCVTIMEO` to what is left of `deadline`, so that a blocking read cannot
+    /// outlive it by more than 50 ms.
+    func applyReceiveDeadline(_ deadline: Deadline) throws(TransportError) {
+        try apply(deadline, option: SO_RCVTIMEO, current: &receiveTimeout)
+    }
+
+    /// Sets `SO_SNDTIMEO` to what is left of `deadline` (see `applyReceiveDeadline`).
+    func applySendDeadline(_ deadline: Deadline) throws(TransportError) {
+        try apply(deadline, option: SO_SNDTIMEO, current: &sendTimeout)
+    }
+
     /// Makes the socket's own time-out (`SO_RCVTIMEO`/`SO_SNDTIMEO`) match what is left of
-    /// `deadline`, within 50 ms, so a blocking call cannot outlive it by more than that. The
-    /// usual case, a fresh deadline of the same length as the last one, costs no system call.
+    /// `deadline`, within 50 ms. The usual case, a fresh deadline of the same length as the
+    /// last one, costs no system call.
     private func apply(_ deadline: Deadline, option: Int32, current: inout Int32) throws(TransportError) {
         let remaining = max(1, deadline.remainingMilliseconds)
         guard abs(Int(remaining) - Int(current)) > 50 || current == 0 else { return }
@@ -98,7 +110,7 @@ final class TCPConnection: @unchecked Sendable {
         var written = 0
         while written < bytes.count {
             guard deadline.remainingMilliseconds > 0 else { throw .timedOut(operation(), seconds: deadline.seconds) }
-            try apply(deadline, option: SO_SNDTIMEO, current: &sendTimeout)
+            try applySendDeadline(deadline)
             let count = bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress! + written, $0.count - written, Int32(MSG_NOSIGNAL)) }
             if count > 0 { written += count; continue }
             if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) { continue }
@@ -110,7 +122,7 @@ final class TCPConnection: @unchecked Sendable {
     /// single `recv`: one system call per answer in the usual case.
     func read(into buffer: UnsafeMutableRawBufferPointer, deadline: Deadline, operation: @autoclosure () -> String) throws(TransportError) -> Int {
         while true {
-            try apply(deadline, option: SO_RCVTIMEO, current: &receiveTimeout)
+            try applyReceiveDeadline(deadline)
             let count = Glibc.recv(descriptor, buffer.baseAddress, buffer.count, 0)
             if count > 0 { return count }
             if count == 0 { throw .connectionClosed("the connection was closed without a close frame") }

@@ -14,8 +14,6 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
     case messageTooLarge(size: Int, limit: Int)
     /// An HTTP route answered with an error status.
     case httpStatus(Int, route: String, body: String)
-    /// `wss://` and `https://` need TLS, which this build does not have.
-    case tlsUnavailable(String)
 
     public var description: String {
         switch self {
@@ -28,8 +26,6 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
         case .messageTooLarge(let size, let limit):
             return "message of \(size) bytes exceeds the limit of \(limit) bytes; raise 'max_message_bytes' if it is expected"
         case .httpStatus(let status, let route, let body): return "\(route) answered HTTP \(status): \(body.prefix(500))"
-        case .tlsUnavailable(let url):
-            return "\(url) needs TLS, which this build of openenv-swift does not support yet; use an http:// or ws:// address"
         }
     }
 }

@@ -2,7 +2,7 @@
 /// pings answered, fragmented messages reassembled, the close handshake honoured. No
 /// extensions are offered, so frames are never compressed.
 final class WebSocketConnection: @unchecked Sendable {
-    private let connection: TCPConnection
+    private let connection: any ByteStream
     private var reader: ByteReader
     /// Largest message accepted; larger ones fail with `messageTooLarge`.
     let maximumMessageSize: Int
@@ -17,12 +17,12 @@ final class WebSocketConnection: @unchecked Sendable {
 
     private static let handshakeGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
-    /// Opens the WebSocket at `address`'s `/ws` within `timeout` seconds.
-    init(address: ServerAddress, timeout: Double, maximumMessageSize: Int) throws(TransportError) {
+    /// Opens the WebSocket at `address`'s `/ws` within `timeout` seconds; for `wss://`, TLS
+    /// verifies the server against the system's authorities or `caFile`.
+    init(address: ServerAddress, timeout: Double, maximumMessageSize: Int, caFile: String? = nil) throws(TransportError) {
         let url = address.webSocketURL
-        guard !address.secure else { throw .tlsUnavailable(url) }
         let deadline = Deadline(seconds: timeout)
-        connection = try TCPConnection(host: address.host, port: address.port, deadline: deadline, url: url)
+        connection = try address.openStream(deadline: deadline, url: url, caFile: caFile)
         reader = ByteReader(connection: connection)
         self.maximumMessageSize = maximumMessageSize
         var nonce = [UInt8](repeating: 0, count: 16)

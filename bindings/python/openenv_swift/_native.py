@@ -26,7 +26,6 @@ CLOSED = 6
 SERVER_ERROR = 7
 PROTOCOL = 8
 TOO_LARGE = 9
-UNSUPPORTED = 10
 
 _EXCEPTIONS: Dict[int, type] = {
     ERROR: errors.EngineError,
@@ -37,7 +36,6 @@ _EXCEPTIONS: Dict[int, type] = {
     CLOSED: errors.SessionClosedError,
     PROTOCOL: errors.ProtocolError,
     TOO_LARGE: errors.MessageTooLargeError,
-    UNSUPPORTED: errors.UnsupportedError,
 }
 
 _OUT = ctypes.POINTER(ctypes.c_void_p)

@@ -61,7 +61,8 @@ def action_json(action: Any, fields: Dict[str, Any]) -> bytes:
 
 
 class SwiftEnvClient:
-    """A session with one environment instance on an OpenEnv server.
+    """A session with one environment instance on an OpenEnv server (``http://`` or, over
+    verified TLS, ``https://``; ``ca_file`` names authorities to trust instead of the system's).
 
     Use it as a context manager, or call :meth:`close`. Several clients may be stepped from
     several Python threads at once: calls release the GIL.
@@ -76,6 +77,7 @@ class SwiftEnvClient:
         connect_timeout_s: float = 10.0,
         message_timeout_s: float = 60.0,
         max_message_size_mb: float = 100.0,
+        ca_file: Optional[str] = None,
     ) -> None:
         self._handle: Optional[int] = None
         self.base_url = base_url
@@ -85,6 +87,7 @@ class SwiftEnvClient:
             "connect_timeout": connect_timeout_s,
             "message_timeout": message_timeout_s,
             "max_message_bytes": int(max_message_size_mb * 1024 * 1024),
+            "ca_file": ca_file,
         }
         self._reset = _native.session_function("openenv_reset")
         self._step = _native.session_function("openenv_step")

@@ -46,7 +46,7 @@ class MessageTooLargeError(OpenEnvError, RuntimeError):
 
 
 class UnsupportedError(OpenEnvError, NotImplementedError):
-    """A feature this build of the engine lacks."""
+    """A feature this version of openenv_swift does not offer yet."""
 
 
 class ServerError(OpenEnvError, RuntimeError):

@@ -26,12 +26,14 @@ def free_port() -> int:
 class Server:
     """`python -m uvicorn APP` on 127.0.0.1 and a free port."""
 
-    def __init__(self, app: str, app_dir: Optional[Path] = None, env: Optional[dict] = None) -> None:
+    def __init__(self, app: str, app_dir: Optional[Path] = None, env: Optional[dict] = None,
+                 extra_arguments: Optional[list] = None, scheme: str = "http") -> None:
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{scheme}://127.0.0.1:{self.port}"
         command = [str(VENV / "bin" / "python"), "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(self.port)]
         if app_dir is not None:
             command += ["--app-dir", str(app_dir)]
+        command += extra_arguments or []
         # Output goes to a file: a pipe nobody reads fills up and blocks the server.
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT,
@@ -41,8 +43,11 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server {app} exited: {self.output()}")
             try:
-                with urllib.request.urlopen(self.url + "/health", timeout=1):
-                    return
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    pass
+                if scheme == "http":
+                    urllib.request.urlopen(self.url + "/health", timeout=1).close()
+                return
             except OSError:
                 time.sleep(0.1)
         self.stop()

@@ -201,11 +201,6 @@ def test_bad_urls_are_invalid_arguments(url: str, message: str) -> None:
         SwiftEnvClient(url)
 
 
-def test_https_is_reported_as_unsupported() -> None:
-    with pytest.raises(UnsupportedError, match="needs TLS"):
-        SwiftEnvClient("https://example.invalid")
-
-
 def test_bad_options_and_actions(faulty: Server) -> None:
     with pytest.raises(InvalidArgumentError, match="message_timeout"):
         SwiftEnvClient(faulty.url, message_timeout_s=-1)
