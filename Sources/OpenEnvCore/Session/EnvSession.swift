@@ -97,8 +97,13 @@ public final class EnvSession: @unchecked Sendable {
     private func exchange(type: String, data: JSONValue?, expecting: String) throws(SessionError) -> JSONValue {
         var message: JSONObject = ["type": .string(type)]
         if let data { message["data"] = data }
-        let bytes = JSONValue.object(message).serializedBytes()
-        return try callLock.withLock { () throws(SessionError) -> JSONValue in
+        return try exchange(frame: JSONValue.object(message).serializedBytes(), type: type, expecting: expecting)
+    }
+
+    /// Sends one text frame as it is and returns the `data` of the answer of type `expecting`.
+    /// Internal: the tests use it to send what the public calls never would.
+    func exchange(frame bytes: [UInt8], type: String, expecting: String) throws(SessionError) -> JSONValue {
+        try callLock.withLock { () throws(SessionError) -> JSONValue in
             if let reason = stateLock.withLock({ closedReason }) { throw .closed(reason: reason) }
             let answer: JSONValue
             do {

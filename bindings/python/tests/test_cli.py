@@ -58,3 +58,27 @@ def test_a_broken_package_is_a_warning_on_stderr(tmp_path) -> None:
     assert result.returncode == 0
     assert "warning: " in result.stderr and "openenv-ghost" in result.stderr
     assert "No OpenEnv environments found." in result.stdout
+
+
+def test_ping_reports_health_metadata_and_schema() -> None:
+    from servers import Server
+
+    server = Server("parrot_env.server.app:app")
+    try:
+        result = subprocess.run([CLI, "ping", server.url], capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        assert 'health:   {"status":"healthy"}' in result.stdout
+        assert "action:   metadata, message" in result.stdout
+        document = json.loads(subprocess.run([CLI, "ping", server.url, "--json"], capture_output=True, text=True).stdout)
+        assert document["metadata"]["name"] == "ParrotEnvironment"
+    finally:
+        server.stop()
+    result = subprocess.run([CLI, "ping", server.url], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "Is the environment server running there?" in result.stderr
+
+
+def test_run_refuses_bad_options() -> None:
+    result = subprocess.run([CLI, "run", "--base-url", "http://127.0.0.1:9", "--action", "[1]"], capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "--action must be a JSON object" in result.stderr

@@ -1,0 +1,71 @@
+import Foundation
+
+@testable import OpenEnvCore
+
+/// A real OpenEnv server for one test: the set-up's parrot_env (made by `openenv init`),
+/// served by uvicorn from the repository's .venv on a free loopback port.
+final class LiveServer {
+    let process = Process()
+    let url: String
+
+    /// The repository root, found from this file's path.
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    init() throws {
+        let python = Self.repository.appendingPathComponent(".venv/bin/python").path
+        guard FileManager.default.isExecutableFile(atPath: python) else {
+            throw SetupMissing(description: "\(python) is missing; run scripts/setup.sh first")
+        }
+        let port = Self.freePort()
+        url = "http://127.0.0.1:\(port)"
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = ["-m", "uvicorn", "parrot_env.server.app:app", "--host", "127.0.0.1", "--port", "\(port)", "--log-level", "warning"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            if (try? ServerProbe(address: ServerAddress(url), timeout: 1)) != nil { return }
+            guard process.isRunning else { throw SetupMissing(description: "the parrot_env server exited") }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        process.terminate()
+        throw SetupMissing(description: "the parrot_env server did not become healthy within 60 s")
+    }
+
+    /// Stops the server: SIGTERM, then SIGKILL if it has not exited within 5 seconds (uvicorn
+    /// waits for open connections before it exits). Call it from a `defer`, which also keeps
+    /// the server alive until the test's end.
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    deinit {
+        stop()
+    }
+
+    struct SetupMissing: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    private static func freePort() -> Int {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = bind(socket, $0, length) }
+        }
+        withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(socket, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
