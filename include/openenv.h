@@ -39,6 +39,7 @@ extern "C" {
 #define OPENENV_SERVER_ERROR 7     /* the server answered with an error; see openenv_last_error_details */
 #define OPENENV_PROTOCOL 8         /* the server answered something the protocol does not allow */
 #define OPENENV_TOO_LARGE 9        /* a message exceeded max_message_bytes; the session is closed */
+#define OPENENV_RUNTIME 10         /* the server could not be started (no Docker engine, a crash...) */
 
 /* An open session with one environment instance on a server. Opaque. */
 typedef struct openenv_env openenv_env;
@@ -132,6 +133,35 @@ int openenv_list_text(const char *kind, const char *options_json, char **out_tex
  * the caller releases with openenv_close.
  */
 int openenv_connect(const char *base_url, const char *options_json, openenv_env **out_env);
+
+/*
+ * Opens a session with the installed environment `name` (any spelling), starting its server:
+ * by default as a child process (python -m uvicorn <package>.server.app:app on 127.0.0.1 and
+ * a free port, with the interpreter that owns the package); with "docker_image" or
+ * "runtime": "docker", in a Docker container. openenv_close stops the server. A name with
+ * '/' is a Hugging Face Space, as for openenv_from_hub. Options, besides the discovery and
+ * session options above (every key optional, unknown keys refused):
+ *   "base_url": "http://..."   connect to this running server instead of starting one
+ *   "docker_image": "img:tag"  run this image (docker run -d -p 127.0.0.1:PORT:8000 ...)
+ *   "runtime": "process"       or "docker" (with the environment's default image)
+ *   "wait_timeout": 30         seconds for the server to answer /health
+ *   "env_vars": {"K": "V"}     environment variables for the server
+ *   "python": "/venv/bin/python"  the interpreter to serve with
+ * A server started here gets SIGKILL if the thread that started it exits first (Linux
+ * PR_SET_PDEATHSIG): start sessions from a thread that outlives them.
+ */
+int openenv_from_env(const char *name, const char *options_json, openenv_env **out_env);
+
+/*
+ * Opens a session with the Hugging Face Space repo_id ("owner/space" or its huggingface.co
+ * URL, validated with the Hub's naming rules): "base_url" if given; else the running Space at
+ * https://owner-space.hf.space when its /health answers; else its image
+ * registry.hf.space/owner-space:latest in Docker. HF_HUB_OFFLINE=1 forbids the look-up.
+ */
+int openenv_from_hub(const char *repo_id, const char *options_json, openenv_env **out_env);
+
+/* The base URL of the session's server, through *out_url (free with openenv_string_free). */
+int openenv_base_url(openenv_env *env, char **out_url);
 
 /* Starts an episode. kwargs_json: reset arguments such as {"seed": 42}; NULL or "" for none. */
 int openenv_reset(openenv_env *env, const char *kwargs_json, char **out_json);

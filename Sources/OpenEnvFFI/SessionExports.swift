@@ -12,6 +12,38 @@ public func openenv_connect(
     }
 }
 
+@_cdecl("openenv_from_env")
+public func openenv_from_env(
+    _ name: UnsafePointer<CChar>?, _ options: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
+    exported {
+        let out = try checkOut(out, named: "out_env")
+        let name = try string(name, named: "name")
+        let launch = try LaunchOptions(json: json(options, named: "options_json"))
+        out.pointee = SessionHandles.shared.insert(try EnvironmentLauncher.open(name, options: launch))
+    }
+}
+
+@_cdecl("openenv_from_hub")
+public func openenv_from_hub(
+    _ repoID: UnsafePointer<CChar>?, _ options: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
+    exported {
+        let out = try checkOut(out, named: "out_env")
+        let name = try string(repoID, named: "repo_id")
+        let launch = try LaunchOptions(json: json(options, named: "options_json"))
+        out.pointee = SessionHandles.shared.insert(try EnvironmentLauncher.openHub(name, options: launch))
+    }
+}
+
+@_cdecl("openenv_base_url")
+public func openenv_base_url(_ env: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    exported {
+        let out = try checkOut(out, named: "out_url")
+        try give(SessionHandles.shared.session(env).address.description, to: out)
+    }
+}
+
 @_cdecl("openenv_reset")
 public func openenv_reset(
     _ env: OpaquePointer?, _ parameters: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?

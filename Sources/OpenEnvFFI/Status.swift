@@ -12,6 +12,7 @@ enum Status: Int32 {
     case serverError = 7
     case protocolError = 8
     case tooLarge = 9
+    case runtime = 10
 }
 
 /// An error on its way out through the C ABI: a status, the message for `openenv_last_error`
@@ -33,6 +34,13 @@ struct FFIError: Error {
         case let error as DiscoveryOptions.Invalid: self.init(.invalidArgument, "invalid options: \(error)")
         case let error as JSONParseError: self.init(.invalidArgument, "\(error)")
         case let error as TransportError: self.init(Self.status(of: error), "\(error)")
+        case let error as HubRepository.Invalid: self.init(.invalidArgument, "\(error)")
+        case let error as RuntimeError:
+            switch error {
+            case .invalidOption: self.init(.invalidArgument, "\(error)")
+            case .notHealthy: self.init(.timeout, "\(error)")
+            case .launchFailed, .exitedEarly, .dockerUnavailable: self.init(.runtime, "\(error)")
+            }
         case let error as SessionError:
             switch error {
             case .transport(let transport): self.init(Self.status(of: transport), "\(error)")

@@ -16,7 +16,7 @@ final class LiveServer {
         guard FileManager.default.isExecutableFile(atPath: python) else {
             throw SetupMissing(description: "\(python) is missing; run scripts/setup.sh first")
         }
-        let port = Self.freePort()
+        let port = LocalServerProcess.freePort()
         url = "http://127.0.0.1:\(port)"
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = ["-m", "uvicorn", "parrot_env.server.app:app", "--host", "127.0.0.1", "--port", "\(port)", "--log-level", "warning"]
@@ -51,21 +51,5 @@ final class LiveServer {
 
     struct SetupMissing: Error, CustomStringConvertible {
         let description: String
-    }
-
-    private static func freePort() -> Int {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = bind(socket, $0, length) }
-        }
-        withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(socket, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

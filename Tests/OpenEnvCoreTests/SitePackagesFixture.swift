@@ -35,7 +35,7 @@ final class SitePackagesFixture {
     func writeBytes(_ relative: String, _ bytes: [UInt8]) -> String {
         let path = root + "/" + relative
         folder(String(relative.split(separator: "/").dropLast().joined(separator: "/")))
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
         return path
     }
 

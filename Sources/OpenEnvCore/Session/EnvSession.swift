@@ -12,22 +12,32 @@ public final class EnvSession: @unchecked Sendable {
     private let callLock = Mutex()
     private let stateLock = Mutex()
     private var closedReason: String?
+    /// The server this session started, stopped when the session closes.
+    private let runtime: (any ServerRuntime)?
 
-    /// Opens a session with the server at `baseURL` (`http://host:port`, with an optional path prefix).
-    public init(baseURL: String, options: SessionOptions = SessionOptions()) throws(SessionError) {
+    /// Opens a session with the server at `baseURL` (`http://host:port`, with an optional path
+    /// prefix). A `runtime` that started that server is stopped when the session closes (or
+    /// at once, if the session cannot be opened).
+    public init(baseURL: String, options: SessionOptions = SessionOptions(), runtime: (any ServerRuntime)? = nil) throws(SessionError) {
         do {
             address = try ServerAddress(baseURL)
             socket = try WebSocketConnection(
                 address: address, timeout: options.connectTimeout, maximumMessageSize: options.maximumMessageBytes, caFile: options.caFile)
         } catch {
+            runtime?.stop()
             throw .transport(error)
         }
         self.options = options
+        self.runtime = runtime
     }
 
     deinit {
         socket.abort()
+        runtime?.stop()
     }
+
+    /// The server process or container this session started, if any.
+    public var startedServer: (any ServerRuntime)? { runtime }
 
     /// Whether the session can no longer be used.
     public var isClosed: Bool {
@@ -82,6 +92,7 @@ public final class EnvSession: @unchecked Sendable {
         } else {
             socket.abort()
         }
+        runtime?.stop()
     }
 
     private func get(_ route: String) throws(SessionError) -> JSONValue {

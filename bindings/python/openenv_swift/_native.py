@@ -26,6 +26,7 @@ CLOSED = 6
 SERVER_ERROR = 7
 PROTOCOL = 8
 TOO_LARGE = 9
+RUNTIME = 10
 
 _EXCEPTIONS: Dict[int, type] = {
     ERROR: errors.EngineError,
@@ -36,6 +37,7 @@ _EXCEPTIONS: Dict[int, type] = {
     CLOSED: errors.SessionClosedError,
     PROTOCOL: errors.ProtocolError,
     TOO_LARGE: errors.MessageTooLargeError,
+    RUNTIME: errors.ServerStartError,
 }
 
 _OUT = ctypes.POINTER(ctypes.c_void_p)
@@ -52,6 +54,9 @@ _SIGNATURES: Dict[str, list] = {
     "openenv_action_info": [_TEXT, _TEXT, _OUT],
     "openenv_list_text": [_TEXT, _TEXT, _OUT],
     "openenv_connect": [_TEXT, _TEXT, _OUT],
+    "openenv_from_env": [_TEXT, _TEXT, _OUT],
+    "openenv_from_hub": [_TEXT, _TEXT, _OUT],
+    "openenv_base_url": [_HANDLE, _OUT],
     "openenv_reset": [_HANDLE, _TEXT, _OUT],
     "openenv_step": [_HANDLE, _TEXT, _OUT],
     "openenv_state": [_HANDLE, _OUT],
@@ -170,11 +175,12 @@ def session_function(name: str) -> Callable[..., bytes]:
     return call
 
 
-def connect(base_url: str, options: Dict[str, Any]) -> int:
-    """Opens a session; returns its handle."""
+def open_session(function: str, target: str, options: Dict[str, Any]) -> int:
+    """Opens a session with ``openenv_connect``, ``openenv_from_env`` or ``openenv_from_hub``;
+    returns its handle."""
     lib = library()
     out = ctypes.c_void_p()
-    status = lib.openenv_connect(_convert(base_url), json.dumps(options).encode(), ctypes.byref(out))
+    status = getattr(lib, function)(_convert(target), json.dumps(options).encode(), ctypes.byref(out))
     if status != OK:
         _raise(lib, status)
     return int(out.value)

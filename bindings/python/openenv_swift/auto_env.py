@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Dict, Optional
 
 from .client import SwiftEnvClient
@@ -29,23 +30,27 @@ class AutoEnv(Factory):
         skip_install: bool = False,
         **kwargs: Any,
     ) -> SwiftEnvClient:
-        """A client of environment ``name`` connected to its server at ``base_url``.
+        """A client of environment ``name``: connected to ``base_url`` if given; otherwise the
+        engine starts the environment's server (a local process, or ``docker_image`` in Docker)
+        and stops it when the client closes. A Hub name (``owner/space``) reaches the running
+        Space, or its image in Docker.
 
-        Observations and states come back as the installed package's own classes. With
-        ``skip_install=True``, or for a Hub name (``owner/space``) whose package is not
-        installed, results are plain attribute objects instead.
+        Observations and states come back as the installed package's own classes; with
+        ``skip_install=True``, or for a Hub name whose package is not installed, as plain
+        attribute objects. Extra keyword arguments (``message_timeout_s``...) go to the client.
 
         Raises:
             EnvironmentNotFoundError: ``name`` is not installed (and is not a Hub name).
-            EnvConnectionError: nothing answers at ``base_url``.
+            ServerStartError: the server could not be started.
+            EnvTimeoutError: the server did not become healthy within ``wait_timeout``.
         """
-        if base_url is None:
-            from .errors import UnsupportedError
+        from .errors import UnsupportedError
 
-            raise UnsupportedError(
-                "starting an environment server is not supported by this version of openenv_swift; "
-                f"start it yourself and pass base_url=..., e.g. AutoEnv.from_env({name!r}, base_url='http://127.0.0.1:8000')"
-            )
+        if container_provider is not None:
+            raise UnsupportedError("container_provider is not supported by this version of openenv_swift; pass docker_image or base_url")
+        if trust_remote_code:
+            raise UnsupportedError("installing client code from the Hub is not supported by this version of openenv_swift; "
+                                   "pip install the environment's package, or pass skip_install=True")
         observation_class = state_class = None
         if not skip_install:
             try:
@@ -56,7 +61,16 @@ class AutoEnv(Factory):
             else:
                 observation_class = discovery.optional_class(info, "module", "observation_class")
                 state_class = discovery.optional_class(info, "module", "state_class")
-        return SwiftEnvClient(base_url, observation_class=observation_class, state_class=state_class, **kwargs)
+        options: Dict[str, Any] = {
+            "search_paths": list(sys.path),
+            "python": sys.executable,
+            "wait_timeout": wait_timeout,
+            "env_vars": dict(env_vars or {}),
+            "base_url": base_url,
+            "docker_image": docker_image,
+        }
+        return SwiftEnvClient(observation_class=observation_class, state_class=state_class,
+                              launch=("openenv_from_env", name, options), **kwargs)
 
     @classmethod
     def from_hub(cls, name: str, base_url: Optional[str] = None, **kwargs: Any) -> SwiftEnvClient:

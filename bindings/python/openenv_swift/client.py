@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Dict, Generic, Mapping, Optional, TypeVar
+from typing import Any, Dict, Generic, Mapping, Optional, Tuple, TypeVar
 
 from . import _native
 
@@ -70,7 +70,7 @@ class SwiftEnvClient:
 
     def __init__(
         self,
-        base_url: str,
+        base_url: Optional[str] = None,
         *,
         observation_class: Optional[type] = None,
         state_class: Optional[type] = None,
@@ -78,12 +78,15 @@ class SwiftEnvClient:
         message_timeout_s: float = 60.0,
         max_message_size_mb: float = 100.0,
         ca_file: Optional[str] = None,
+        launch: Optional[Tuple[str, str, Dict[str, Any]]] = None,
     ) -> None:
+        """Connects to the server at ``base_url``; or, with ``launch`` (an engine function,
+        its target and its options, as :meth:`AutoEnv.from_env` passes), lets the engine find
+        or start the server first."""
         self._handle: Optional[int] = None
-        self.base_url = base_url
         self._observation_class = observation_class
         self._state_class = state_class
-        options = {
+        options: Dict[str, Any] = {
             "connect_timeout": connect_timeout_s,
             "message_timeout": message_timeout_s,
             "max_message_bytes": int(max_message_size_mb * 1024 * 1024),
@@ -94,7 +97,14 @@ class SwiftEnvClient:
         self._state = _native.session_function("openenv_state")
         self._schema = _native.session_function("openenv_schema")
         self._metadata = _native.session_function("openenv_metadata")
-        self._handle = _native.connect(base_url, options)
+        if launch is None:
+            if base_url is None:
+                raise TypeError("SwiftEnvClient needs base_url; use AutoEnv.from_env to start a server")
+            self._handle = _native.open_session("openenv_connect", base_url, options)
+        else:
+            function, target, extra = launch
+            self._handle = _native.open_session(function, target, {**options, **extra})
+        self.base_url: str = _native.call_text("openenv_base_url", self._handle)
 
     def _call(self, function: Any, *arguments: bytes) -> Any:
         handle = self._handle

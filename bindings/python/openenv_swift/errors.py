@@ -49,6 +49,10 @@ class UnsupportedError(OpenEnvError, NotImplementedError):
     """A feature this version of openenv_swift does not offer yet."""
 
 
+class ServerStartError(OpenEnvError, RuntimeError):
+    """The environment server could not be started: it crashed, no Docker engine answers..."""
+
+
 class ServerError(OpenEnvError, RuntimeError):
     """The server answered with an error message.
 

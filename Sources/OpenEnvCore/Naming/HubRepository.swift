@@ -1,0 +1,76 @@
+/// A Hugging Face Space named by its repo id (`owner/space`) or its page URL
+/// (`https://huggingface.co/spaces/owner/space`), validated with the Hub's naming rules
+/// before anything touches the network.
+public struct HubRepository: Sendable, Equatable, CustomStringConvertible {
+    public let owner: String
+    public let space: String
+
+    /// Why a name is not a valid repo id.
+    public struct Invalid: Error, Sendable, Equatable, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Whether `name` is meant as a Hub name (it has a `/`), as the reference decides.
+    public static func looksLikeHubName(_ name: String) -> Bool {
+        name.contains("/")
+    }
+
+    /// Parses and validates a repo id or Space URL.
+    public init(_ name: String) throws(Invalid) {
+        var text = name.trimmingWhiteSpace()
+        for prefix in ["https://huggingface.co/spaces/", "http://huggingface.co/spaces/", "https://huggingface.co/", "huggingface.co/spaces/", "spaces/"]
+        where text.hasPrefix(prefix) {
+            text = String(text.dropFirst(prefix.count))
+            break
+        }
+        while text.hasSuffix("/") { text.removeLast() }
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 2 else {
+            throw Invalid(description: "'\(name)' is not a Hugging Face repo id: expected exactly 'owner/space'")
+        }
+        for part in parts {
+            try Self.validate(part, in: name)
+        }
+        owner = parts[0]
+        space = parts[1]
+    }
+
+    private static func validate(_ part: String, in name: String) throws(Invalid) {
+        let problem: String?
+        if part.isEmpty {
+            problem = "an empty part"
+        } else if part.count > 96 {
+            problem = "a part longer than 96 characters"
+        } else if let bad = part.first(where: { !($0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".")) }) {
+            problem = "the character '\(bad)' (only letters, digits, '-', '_' and '.' are allowed)"
+        } else if part.hasPrefix("-") || part.hasPrefix(".") || part.hasSuffix("-") || part.hasSuffix(".") {
+            problem = "a part that starts or ends with '-' or '.'"
+        } else if part.contains("--") || part.contains("..") {
+            problem = "'--' or '..' inside a part"
+        } else {
+            problem = nil
+        }
+        if let problem { throw Invalid(description: "'\(name)' is not a valid Hugging Face repo id: it has \(problem)") }
+    }
+
+    /// `owner/space`.
+    public var description: String { "\(owner)/\(space)" }
+
+    /// The Space's host name part: `owner-space`, lower case, `_` and `.` as `-`.
+    public var subdomain: String {
+        String("\(owner)-\(space)".lowercased().map { $0 == "_" || $0 == "." ? "-" : $0 })
+    }
+
+    /// Where the running Space answers: `https://owner-space.hf.space`.
+    public var spaceURL: String { "https://\(subdomain).hf.space" }
+
+    /// The Space's Docker image: `registry.hf.space/owner-space:latest`.
+    public var dockerImage: String { "registry.hf.space/\(subdomain):latest" }
+
+    /// The pip-installable address of the Space's code on `endpoint` (default the public Hub).
+    public func gitURL(endpoint: String = "https://huggingface.co") -> String {
+        var base = endpoint
+        while base.hasSuffix("/") { base.removeLast() }
+        return "git+\(base)/spaces/\(owner)/\(space)"
+    }
+}

@@ -1,0 +1,44 @@
+/// `from_env` and `from_hub`: from a name to an open session, starting the server when needed.
+///
+/// - An explicit `base_url` always wins: the session connects there.
+/// - An installed environment runs as a local server process (no Docker needed), or in Docker
+///   when `docker_image` or `runtime: "docker"` asks for it (default image `<name>-env:latest`).
+/// - A Hub name (`owner/space`) connects to the running Space, `https://owner-space.hf.space`,
+///   when its `/health` answers; otherwise it runs the Space's image
+///   `registry.hf.space/owner-space:latest` in Docker. `HF_HUB_OFFLINE=1` forbids the look-up.
+public enum EnvironmentLauncher {
+    /// Opens a session with environment `name` (any spelling, or a Hub name).
+    public static func open(_ name: String, options: LaunchOptions) throws -> EnvSession {
+        if HubRepository.looksLikeHubName(name) { return try openHub(name, options: options) }
+        if let baseURL = options.baseURL { return try EnvSession(baseURL: baseURL, options: options.session) }
+        let info = try options.discovery.discovery.environment(named: name)
+        let runtime: any ServerRuntime
+        if options.useDocker {
+            runtime = try DockerContainer(
+                image: options.dockerImage ?? info.defaultImage, environmentVariables: options.environmentVariables, waitTimeout: options.waitTimeout)
+        } else {
+            runtime = try LocalServerProcess(
+                environment: info, python: options.python, environmentVariables: options.environmentVariables, waitTimeout: options.waitTimeout)
+        }
+        return try EnvSession(baseURL: runtime.baseURL, options: options.session, runtime: runtime)
+    }
+
+    /// Opens a session with the Hugging Face Space `name` (`owner/space` or its URL).
+    public static func openHub(_ name: String, options: LaunchOptions) throws -> EnvSession {
+        let repository = try HubRepository(name)
+        if let baseURL = options.baseURL { return try EnvSession(baseURL: baseURL, options: options.session) }
+        if !options.useDocker {
+            if FileSystem.environment("HF_HUB_OFFLINE").map({ ["1", "true", "yes", "on"].contains($0.lowercased()) }) == true {
+                throw RuntimeError.invalidOption(
+                    "HF_HUB_OFFLINE is set, so the Space \(repository) cannot be looked up; pass base_url (a server you run) or docker_image")
+            }
+            let address = try ServerAddress(repository.spaceURL)
+            if (try? HTTPClient.getJSON(address, route: "/health", timeout: min(options.waitTimeout, 10), maximumSize: 1 << 20, caFile: options.session.caFile)) != nil {
+                return try EnvSession(baseURL: repository.spaceURL, options: options.session)
+            }
+        }
+        let runtime = try DockerContainer(
+            image: options.dockerImage ?? repository.dockerImage, environmentVariables: options.environmentVariables, waitTimeout: options.waitTimeout)
+        return try EnvSession(baseURL: runtime.baseURL, options: options.session, runtime: runtime)
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An environment's server run as a child process: `python -m uvicorn <package>.server.app:app`
+/// with the interpreter that owns the package, on 127.0.0.1 and a free port. No Docker needed.
+///
+/// The child dies with its parent: it asks the kernel for SIGKILL when the thread that started
+/// it exits (`PR_SET_PDEATHSIG`) before it turns into uvicorn, so a parent that is killed, or
+/// exits without `stop()`, leaves no server behind.
+public final class LocalServerProcess: ServerRuntime, @unchecked Sendable {
+    public let baseURL: String
+    private let process = Process()
+    private let logPath: String
+    private let lock = Mutex()
+    private var stopped = false
+
+    /// Runs before uvicorn inside the child: parent-death signal, then exec.
+    private static let bootstrap = """
+        import ctypes, os, signal, sys
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))
+        if os.getppid() != int(sys.argv[1]):
+            os._exit(70)
+        os.execv(sys.executable, [sys.executable, "-m", "uvicorn", *sys.argv[2:]])
+        """
+
+    /// Starts the server of `environment` and waits until it is healthy.
+    /// - Parameters:
+    ///   - python: the interpreter; default: the one owning the package's search path, else `python3`.
+    ///   - environmentVariables: added to this process's environment for the server.
+    ///   - waitTimeout: seconds to wait for `/health`.
+    public init(environment: EnvironmentInfo, python: String? = nil, environmentVariables: [String: String] = [:], waitTimeout: Double = 30) throws(RuntimeError) {
+        let interpreter = python ?? Self.interpreter(owning: environment.searchPath)
+        let port = Self.freePort()
+        baseURL = "http://127.0.0.1:\(port)"
+        logPath = FileManager.default.temporaryDirectory.appendingPathComponent("openenv-server-\(getpid())-\(port).log").path
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        let app = Self.appPath(for: environment)
+        process.executableURL = URL(fileURLWithPath: interpreter)
+        process.arguments = ["-c", Self.bootstrap, String(getpid()), app, "--host", "127.0.0.1", "--port", String(port)]
+        process.environment = ProcessInfo.processInfo.environment.merging(environmentVariables) { _, new in new }
+        process.standardInput = FileHandle.nullDevice
+        if let log = FileHandle(forWritingAtPath: logPath) {
+            process.standardOutput = log
+            process.standardError = log
+        }
+        do {
+            try process.run()
+        } catch {
+            throw .launchFailed("cannot run \(interpreter): \(error.localizedDescription). Pass the interpreter that has the environment installed (python=...)")
+        }
+        do {
+            try waitUntilHealthy(baseURL, timeout: waitTimeout, hasExited: { [process] in process.isRunning ? nil : process.terminationStatus },
+                                 output: { [logPath] in Self.tail(of: logPath) })
+        } catch {
+            stop()
+            throw error
+        }
+    }
+
+    deinit {
+        stop()
+        unlink(logPath)
+    }
+
+    /// Stops the server: SIGTERM, then SIGKILL after 5 seconds. Idempotent.
+    public func stop() {
+        let first = lock.withLock { () -> Bool in
+            defer { stopped = true }
+            return !stopped
+        }
+        guard first, process.isRunning else { return }
+        process.terminate()
+        let deadline = Deadline(seconds: 5)
+        while process.isRunning && deadline.remainingMilliseconds > 0 { usleep(20_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    /// `<import package>.<app>` from the manifest's `app` (`server.app:app`), else the
+    /// template's `<import package>.server.app:app`.
+    static func appPath(for environment: EnvironmentInfo) -> String {
+        environment.importName + "." + (environment.app ?? "server.app:app")
+    }
+
+    /// The interpreter of the virtualenv or installation whose site-packages is `searchPath`
+    /// (`<prefix>/lib/pythonX.Y/site-packages` -> `<prefix>/bin/python`), else `python3` on PATH.
+    static func interpreter(owning searchPath: String) -> String {
+        let parts = searchPath.split(separator: "/")
+        if parts.count >= 3, parts.last == "site-packages" || parts.last == "dist-packages", parts[parts.count - 3] == "lib" {
+            let prefix = "/" + parts.dropLast(3).joined(separator: "/")
+            for name in ["python", "python3"] where FileSystem.isFile(prefix + "/bin/" + name) {
+                return prefix + "/bin/" + name
+            }
+        }
+        return ProcessInfo.processInfo.environment["PATH"]?.split(separator: ":")
+            .map { String($0) + "/python3" }.first(where: FileSystem.isFile) ?? "/usr/bin/python3"
+    }
+
+    /// A port the kernel says is free now.
+    static func freePort() -> Int {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = bind(socket, $0, length) }
+        }
+        withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(socket, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// The last 20 lines of a log file.
+    static func tail(of path: String) -> String {
+        guard let bytes = try? FileSystem.read(path) else { return "(no output)" }
+        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        let text = lines.suffix(21).joined(separator: "\n").trimmingWhiteSpace()
+        return text.isEmpty ? "(no output)" : text
+    }
+}

@@ -1,0 +1,90 @@
+import Testing
+
+@testable import OpenEnvCore
+
+@Suite struct HubRepositoryTests {
+    @Test(arguments: [
+        ("meta-pytorch/echo_env", "meta-pytorch", "echo_env"),
+        ("https://huggingface.co/spaces/Owner/My.Space", "Owner", "My.Space"),
+        ("huggingface.co/spaces/a/b/", "a", "b"),
+        (" spaces/user_1/env-2 ", "user_1", "env-2"),
+    ])
+    func parsesRepoIDsAndURLs(_ name: String, _ owner: String, _ space: String) throws {
+        let repository = try HubRepository(name)
+        #expect(repository.owner == owner)
+        #expect(repository.space == space)
+    }
+
+    @Test(arguments: [
+        ("a/b/c", "exactly 'owner/space'"), ("../x", "starts or ends"), ("/x", "an empty part"), ("owner/", "exactly"),
+        ("own er/x", "the character ' '"), ("o/x$", "the character '$'"), ("o/é", "the character 'é'"), ("a--b/x", "'--' or '..'"),
+        ("a/b..c", "'--' or '..'"), ("x/" + String(repeating: "a", count: 97), "longer than 96"), ("noslash", "exactly"),
+    ])
+    func refusesWhatTheHubRefuses(_ name: String, _ reason: String) {
+        do {
+            _ = try HubRepository(name)
+            Issue.record("\(name) was accepted")
+        } catch {
+            #expect(error.description.contains(reason), "\(error)")
+        }
+    }
+
+    @Test func derivesTheSpaceAddresses() throws {
+        let repository = try HubRepository("Meta-PyTorch/Coding_Env.v2")
+        #expect(repository.spaceURL == "https://meta-pytorch-coding-env-v2.hf.space")
+        #expect(repository.dockerImage == "registry.hf.space/meta-pytorch-coding-env-v2:latest")
+        #expect(repository.gitURL() == "git+https://huggingface.co/spaces/Meta-PyTorch/Coding_Env.v2")
+        #expect(repository.gitURL(endpoint: "http://127.0.0.1:9/") == "git+http://127.0.0.1:9/spaces/Meta-PyTorch/Coding_Env.v2")
+    }
+}
+
+@Suite struct LaunchTests {
+    @Test func dockerRunArgumentsPublishOnLoopbackAndPassVariables() {
+        let arguments = DockerContainer.runArguments(image: "parrot-env:latest", port: 4321, environmentVariables: ["B": "2", "A": "x y"])
+        #expect(arguments == ["run", "-d", "-p", "127.0.0.1:4321:8000", "-e", "A=x y", "-e", "B=2", "parrot-env:latest"])
+    }
+
+    @Test func dockerRefusesBadImagesAndVariables() {
+        #expect(throws: RuntimeError.invalidOption("invalid Docker image name '--privileged'")) { try DockerContainer(image: "--privileged") }
+        #expect(throws: RuntimeError.invalidOption("invalid environment variable name 'A=B'")) {
+            try DockerContainer(image: "x", environmentVariables: ["A=B": "1"])
+        }
+    }
+
+    @Test func theAppComesFromTheManifestOrTheTemplate() {
+        var info = EnvironmentInfo(
+            envKey: "web_search", name: "web_search_env", package: "openenv-web_search", version: "1", description: "",
+            envClass: "E", actionClass: "A", observationClass: "O", stateClass: nil, module: "websearch_env.client",
+            modelsModule: "websearch_env.models", importName: "websearch_env", defaultImage: "web-search-env:latest",
+            specVersion: nil, app: nil, port: nil, manifest: nil, manifestPath: nil, packagePath: "/p", distInfoPath: "/d",
+            searchPath: "/venv/lib/python3.11/site-packages", editable: false)
+        #expect(LocalServerProcess.appPath(for: info) == "websearch_env.server.app:app")
+        info.app = "custom.main:application"
+        #expect(LocalServerProcess.appPath(for: info) == "websearch_env.custom.main:application")
+    }
+
+    @Test func launchOptionsAreCheckedKeyByKey() throws {
+        let options = try LaunchOptions(json: try JSONParser().parse(
+            "{\"docker_image\": \"img\", \"wait_timeout\": 5, \"env_vars\": {\"K\": \"V\"}, \"message_timeout\": 2, \"search_paths\": []}"))
+        #expect(options.useDocker && options.dockerImage == "img" && options.waitTimeout == 5)
+        #expect(options.environmentVariables == ["K": "V"] && options.session.messageTimeout == 2)
+        for (text, message) in [
+            ("{\"wait_timout\": 1}", "unknown option 'wait_timout'"), ("{\"wait_timeout\": 0}", "wait_timeout"),
+            ("{\"env_vars\": {\"K\": 1}}", "env_vars['K']"), ("{\"runtime\": \"podman\"}", "\"process\" or \"docker\""),
+            ("{\"message_timeout\": \"x\"}", "message_timeout"), ("{\"search_paths\": 3}", "search_paths"),
+        ] {
+            do {
+                _ = try LaunchOptions(json: try JSONParser().parse(text))
+                Issue.record("\(text) was accepted")
+            } catch {
+                #expect("\(error)".contains(message), "\(error)")
+            }
+        }
+    }
+
+    @Test func theInterpreterOfAVirtualenvIsFoundFromItsSitePackages() {
+        #expect(LocalServerProcess.interpreter(owning: LiveServer.repository.appendingPathComponent(".venv/lib/python3.11/site-packages").path)
+            == LiveServer.repository.appendingPathComponent(".venv/bin/python").path)
+        #expect(LocalServerProcess.interpreter(owning: "/nowhere").hasSuffix("python3"))
+    }
+}

@@ -1,0 +1,159 @@
+"""from_env and from_hub starting real servers from real packages (made by `openenv init`,
+pip-installed), and every way that can fail."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import ChildVenv
+from openenv_swift import (
+    AutoEnv,
+    EnvTimeoutError,
+    InvalidArgumentError,
+    ServerStartError,
+    SwiftEnvClient,
+    UnsupportedError,
+)
+from servers import Server, faulty_env_source, serve
+
+
+def answers(url: str) -> bool:
+    try:
+        urllib.request.urlopen(url + "/health", timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def edited(template_factory, name: str, file: str, edit) -> Path:
+    package = template_factory(name)
+    path = package / file
+    path.write_text(edit(path.read_text()))
+    return package
+
+
+@pytest.fixture(scope="module")
+def runtime_venv(template_factory, child_venv_factory) -> ChildVenv:
+    """A venv with envvar_env (reset echoes $OPENENV_TEST_VALUE), crashing_env (its app raises
+    on import) and stuck_env (its app never finishes importing)."""
+    venv = child_venv_factory("runtime")
+    venv.install(edited(template_factory, "envvar_env", "server/envvar_env_environment.py",
+                        lambda text: re.sub(r'echoed_message="[^"]*ready!"',
+                                            'echoed_message=__import__("os").environ.get("OPENENV_TEST_VALUE", "unset")', text, count=1)))
+    venv.install(edited(template_factory, "crashing_env", "server/app.py",
+                        lambda text: 'raise RuntimeError("crashed while starting")\n' + text), editable=True)
+    venv.install(edited(template_factory, "stuck_env", "server/app.py",
+                        lambda text: "import time\ntime.sleep(3600)\n" + text), editable=True)
+    return venv
+
+
+def in_venv(venv: ChildVenv, code: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([str(venv.python), "-c", code], capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.mark.parametrize("spelling", ["parrot", "Parrot-Env"])
+def test_from_env_starts_serves_and_stops_the_server(spelling: str) -> None:
+    with AutoEnv.from_env(spelling) as env:
+        url = env.base_url
+        assert url.startswith("http://127.0.0.1:")
+        assert answers(url)
+        assert env.step(message="started for me").observation.echoed_message == "started for me"
+    assert not answers(url)
+
+
+def test_env_vars_reach_the_server(runtime_venv: ChildVenv) -> None:
+    code = ("from openenv_swift import AutoEnv\n"
+            "with AutoEnv.from_env('envvar', env_vars={'OPENENV_TEST_VALUE': 'from the caller'}) as env:\n"
+            "    print(env.reset().observation.echoed_message)\n")
+    result = in_venv(runtime_venv, code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "from the caller"
+
+
+def test_a_server_that_crashes_at_start_says_why(runtime_venv: ChildVenv) -> None:
+    code = ("import time\nfrom openenv_swift import AutoEnv, ServerStartError\nstarted = time.monotonic()\n"
+            "try:\n    AutoEnv.from_env('crashing', wait_timeout=60)\nexcept ServerStartError as error:\n"
+            "    print(round(time.monotonic() - started), '|', str(error).replace(chr(10), ' '))\n")
+    result = in_venv(runtime_venv, code)
+    assert result.returncode == 0, result.stderr
+    seconds, message = result.stdout.split("|", 1)
+    assert int(seconds) < 30  # noticed when the process died, not at the time-out
+    assert "exited with status" in message
+    assert "RuntimeError: crashed while starting" in message
+
+
+def test_a_server_that_never_becomes_healthy_times_out(runtime_venv: ChildVenv) -> None:
+    code = ("import time\nfrom openenv_swift import AutoEnv, EnvTimeoutError\nstarted = time.monotonic()\n"
+            "try:\n    AutoEnv.from_env('stuck', wait_timeout=3)\nexcept EnvTimeoutError as error:\n"
+            "    print(round(time.monotonic() - started, 1), '|', str(error).replace(chr(10), ' '))\n")
+    result = in_venv(runtime_venv, code)
+    assert result.returncode == 0, result.stderr
+    seconds, message = result.stdout.split("|", 1)
+    assert 2.5 < float(seconds) < 15
+    assert "did not become healthy within 3 s" in message
+    assert "raise wait_timeout" in message
+
+
+def test_killing_the_python_parent_leaves_no_server(runtime_venv: ChildVenv) -> None:
+    code = ("import time\nfrom openenv_swift import AutoEnv\nenv = AutoEnv.from_env('envvar')\n"
+            "print(env.base_url, flush=True)\ntime.sleep(120)\n")
+    parent = subprocess.Popen([str(runtime_venv.python), "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        url = parent.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:"), url
+        assert answers(url)
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while answers(url) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not answers(url)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+
+
+def test_docker_without_an_engine_says_so_and_names_the_alternative() -> None:
+    with pytest.raises(ServerStartError, match="no Docker engine answers") as caught:
+        AutoEnv.from_env("parrot", docker_image="parrot-env:latest", wait_timeout=5)
+    assert "leave docker_image unset to run the environment as a local process" in str(caught.value)
+
+
+def test_bad_launch_options_are_refused() -> None:
+    with pytest.raises(InvalidArgumentError, match="wait_timeout"):
+        AutoEnv.from_env("parrot", wait_timeout=-1)
+    with pytest.raises(UnsupportedError, match="container_provider"):
+        AutoEnv.from_env("parrot", container_provider=object())
+    with pytest.raises(UnsupportedError, match="skip_install=True"):
+        AutoEnv.from_env("someone/space", trust_remote_code=True)
+
+
+@pytest.fixture(scope="module")
+def faulty(template_factory):
+    yield from serve("faulty_env.server.app:app", faulty_env_source(template_factory))
+
+
+def test_from_hub_with_an_explicit_base_url(faulty: Server) -> None:
+    with AutoEnv.from_hub("someone/faulty-env", base_url=faulty.url) as env:
+        assert env.step(message="via the hub name").observation.echoed_message == "via the hub name"
+
+
+@pytest.mark.parametrize("name", ["a/b/c", "../x", "owner/", "own er/x"])
+def test_invalid_hub_names_are_refused_before_any_network_use(name: str) -> None:
+    with pytest.raises(InvalidArgumentError, match="Hugging Face repo id"):
+        AutoEnv.from_env(name)
+
+
+def test_hf_hub_offline_forbids_the_space_look_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(InvalidArgumentError, match="HF_HUB_OFFLINE is set"):
+        AutoEnv.from_env("meta-pytorch/echo-env")
