@@ -11,6 +11,7 @@ struct InfoCommand: ParsableCommand {
     var name: String
 
     func run() throws {
+        if HubRepository.looksLikeHubName(name) { return try describeSpace() }
         let registry = discovery.discovery.registry()
         report(registry.warnings)
         let info = try registry.environment(named: name)
@@ -28,6 +29,26 @@ struct InfoCommand: ParsableCommand {
         ]
         for (label, value) in rows {
             print("\((label + ":").padding(toLength: 15)) \(value)")
+        }
+    }
+}
+
+extension InfoCommand {
+    /// A Hub Space: its addresses, and the installed environment of the same name, if any.
+    func describeSpace() throws {
+        let repository = try HubRepository(name)
+        let installed = try? discovery.discovery.environment(named: repository.space)
+        let fields: [(String, JSONValue)] = [
+            ("repo_id", .string(repository.description)), ("space_url", .string(repository.spaceURL)),
+            ("docker_image", .string(repository.dockerImage)), ("install_url", .string(repository.gitURL())),
+            ("installed_env_key", JSONValue(installed?.envKey)),
+        ]
+        if discovery.json {
+            print(JSONValue.object(JSONObject(fields)).serialized())
+            return
+        }
+        for (label, value) in fields {
+            print("\((label + ":").padding(toLength: 19)) \(value.stringValue ?? "not installed")")
         }
     }
 }

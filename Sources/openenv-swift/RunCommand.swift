@@ -1,13 +1,27 @@
 import ArgumentParser
 import OpenEnvCore
 
-/// `openenv-swift run --base-url URL`: an episode against a running server.
+/// `openenv-swift run NAME` or `run --base-url URL`: an episode, starting the server if needed.
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "run", abstract: "Run an episode: reset, then send the same action for a number of steps.")
+        commandName: "run",
+        abstract: "Run an episode: reset, then send the same action for a number of steps.",
+        discussion: "With NAME, the installed environment's server is started as a local process (or with --docker-image in Docker) and stopped at the end; with --base-url, the server there is used.")
 
-    @Option(help: "The environment server, e.g. http://127.0.0.1:8000.")
-    var baseURL: String
+    @Argument(help: "An installed environment (any spelling) or a Hugging Face Space 'owner/space'.")
+    var name: String?
+
+    @Option(help: "A running environment server, e.g. http://127.0.0.1:8000.")
+    var baseURL: String?
+
+    @Option(help: "Run this Docker image instead of a local process.")
+    var dockerImage: String?
+
+    @Option(help: "Seconds to wait for a started server to become healthy.")
+    var waitTimeout: Double = 30
+
+    @Option(name: .customLong("path"), help: "A folder to search for environments (repeatable).")
+    var paths: [String] = []
 
     @Option(help: "Steps to take after the reset (stops early when the episode is done).")
     var steps = 3
@@ -25,6 +39,8 @@ struct RunCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
+        guard name != nil || baseURL != nil else { throw ValidationError("give an environment NAME or --base-url") }
+        guard waitTimeout > 0 else { throw ValidationError("--wait-timeout must be positive") }
         guard steps >= 0 else { throw ValidationError("--steps must be 0 or more") }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
     }
@@ -32,9 +48,15 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let actionFields = try jsonObject(action, option: "--action")
         let resetFields = try jsonObject(reset, option: "--reset")
-        var options = SessionOptions()
-        options.messageTimeout = timeout
-        let session = try EnvSession(baseURL: baseURL, options: options)
+        var options = LaunchOptions()
+        options.session.messageTimeout = timeout
+        options.baseURL = baseURL
+        options.dockerImage = dockerImage
+        options.useDocker = dockerImage != nil
+        options.waitTimeout = waitTimeout
+        options.discovery.searchPaths = paths.isEmpty ? nil : paths
+        let session = try name.map { try EnvironmentLauncher.open($0, options: options) }
+            ?? EnvSession(baseURL: baseURL!, options: options.session)
         defer { session.close() }
         var result = try session.reset(resetFields)
         show("reset", result)

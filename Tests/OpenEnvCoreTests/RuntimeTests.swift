@@ -33,7 +33,7 @@ import Testing
         let repository = try HubRepository("Meta-PyTorch/Coding_Env.v2")
         #expect(repository.spaceURL == "https://meta-pytorch-coding-env-v2.hf.space")
         #expect(repository.dockerImage == "registry.hf.space/meta-pytorch-coding-env-v2:latest")
-        #expect(repository.gitURL() == "git+https://huggingface.co/spaces/Meta-PyTorch/Coding_Env.v2")
+        #expect(repository.gitURL(endpoint: "https://huggingface.co") == "git+https://huggingface.co/spaces/Meta-PyTorch/Coding_Env.v2")
         #expect(repository.gitURL(endpoint: "http://127.0.0.1:9/") == "git+http://127.0.0.1:9/spaces/Meta-PyTorch/Coding_Env.v2")
     }
 }

@@ -67,8 +67,13 @@ public struct HubRepository: Sendable, Equatable, CustomStringConvertible {
     /// The Space's Docker image: `registry.hf.space/owner-space:latest`.
     public var dockerImage: String { "registry.hf.space/\(subdomain):latest" }
 
-    /// The pip-installable address of the Space's code on `endpoint` (default the public Hub).
-    public func gitURL(endpoint: String = "https://huggingface.co") -> String {
+    /// The Hub's address: `HF_ENDPOINT` when set, else the public Hub.
+    public static var configuredEndpoint: String {
+        FileSystem.environment("HF_ENDPOINT").flatMap { $0.isEmpty ? nil : $0 } ?? "https://huggingface.co"
+    }
+
+    /// The pip-installable address of the Space's code on `endpoint` (default: ``configuredEndpoint``).
+    public func gitURL(endpoint: String = HubRepository.configuredEndpoint) -> String {
         var base = endpoint
         while base.hasSuffix("/") { base.removeLast() }
         return "git+\(base)/spaces/\(owner)/\(space)"

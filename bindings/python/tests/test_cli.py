@@ -82,3 +82,31 @@ def test_run_refuses_bad_options() -> None:
     result = subprocess.run([CLI, "run", "--base-url", "http://127.0.0.1:9", "--action", "[1]"], capture_output=True, text=True)
     assert result.returncode != 0
     assert "--action must be a JSON object" in result.stderr
+
+
+def test_run_by_name_starts_and_stops_the_server() -> None:
+    result = cli("run", "parrot-env", "--steps", "2", "--action", '{"message": "by name"}', "--json")
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["observation"]["echoed_message"] for line in lines[1:3]] == ["by name", "by name"]
+    assert lines[-1]["state"]["step_count"] == 2
+
+
+def test_run_needs_a_name_or_a_base_url() -> None:
+    result = subprocess.run([CLI, "run"], capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "give an environment NAME or --base-url" in result.stderr
+
+
+def test_info_describes_a_hub_space() -> None:
+    document = json.loads(cli("info", "https://huggingface.co/spaces/Someone/Parrot_Env", "--json").stdout)
+    assert document == {
+        "repo_id": "Someone/Parrot_Env",
+        "space_url": "https://someone-parrot-env.hf.space",
+        "docker_image": "registry.hf.space/someone-parrot-env:latest",
+        "install_url": "git+https://huggingface.co/spaces/Someone/Parrot_Env",
+        "installed_env_key": "parrot",
+    }
+    bad = cli("info", "a/b/c")
+    assert bad.returncode == 1
+    assert "expected exactly 'owner/space'" in bad.stderr
