@@ -1,0 +1,61 @@
+/*
+ * A C client that lets libopenenv.so start an environment's server: openenv_from_env on the
+ * environment argv[2] found on the search path argv[1], an episode, then the error paths of
+ * starting servers. Exits 0 when every check holds.
+ */
+#include <openenv.h>
+
+#include <stdio.h>
+#include <string.h>
+
+static int failures = 0;
+static int checks = 0;
+
+#define CHECK(condition, ...)                                   \
+    do {                                                        \
+        checks++;                                               \
+        if (!(condition)) {                                     \
+            failures++;                                         \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
+            fprintf(stderr, __VA_ARGS__);                       \
+            fprintf(stderr, "\n");                              \
+        }                                                       \
+    } while (0)
+
+int main(int argc, char **argv) {
+    if (argc != 3) {
+        fprintf(stderr, "usage: %s SEARCH_PATH ENV_NAME\n", argv[0]);
+        return 2;
+    }
+    char options[4096];
+    snprintf(options, sizeof options, "{\"search_paths\": [\"%s\"], \"wait_timeout\": 60}", argv[1]);
+
+    openenv_env *env = NULL;
+    CHECK(openenv_from_env(argv[2], options, &env) == OPENENV_OK, "from_env: %s", openenv_last_error());
+    char *json = NULL;
+    CHECK(openenv_base_url(env, &json) == OPENENV_OK && strncmp(json, "http://127.0.0.1:", 17) == 0, "base_url");
+    if (json) printf("server: %s\n", json);
+    openenv_string_free(json);
+    json = NULL;
+    CHECK(openenv_reset(env, NULL, &json) == OPENENV_OK, "reset: %s", openenv_last_error());
+    openenv_string_free(json);
+    json = NULL;
+    CHECK(openenv_step(env, "{\"message\": \"from C\"}", &json) == OPENENV_OK && strstr(json, "\"echoed_message\":\"from C\""),
+          "step: %s", json ? json : openenv_last_error());
+    openenv_string_free(json);
+    CHECK(openenv_close(env) == OPENENV_OK, "close");
+
+    openenv_env *other = NULL;
+    CHECK(openenv_from_env("no_such_env", options, &other) == OPENENV_NOT_FOUND, "unknown environment");
+    CHECK(openenv_from_env(argv[2], "{\"wait_timeout\": \"soon\"}", &other) == OPENENV_INVALID_ARGUMENT, "bad option");
+    CHECK(strstr(openenv_last_error(), "wait_timeout") != NULL, "bad option message: %s", openenv_last_error());
+    CHECK(openenv_from_hub("a/b/c", NULL, &other) == OPENENV_INVALID_ARGUMENT, "bad repo id");
+    CHECK(openenv_from_hub(NULL, NULL, &other) == OPENENV_INVALID_ARGUMENT, "NULL repo id");
+    snprintf(options, sizeof options, "{\"search_paths\": [\"%s\"], \"docker_image\": \"parrot-env:latest\", \"wait_timeout\": 5}", argv[1]);
+    CHECK(openenv_from_env(argv[2], options, &other) == OPENENV_RUNTIME, "docker without an engine");
+    CHECK(strstr(openenv_last_error(), "Docker") != NULL, "docker message: %s", openenv_last_error());
+    CHECK(other == NULL, "no handle after a failure");
+
+    fprintf(stderr, "%d checks, %d failed\n", checks, failures);
+    return failures == 0 ? 0 : 1;
+}
