@@ -4,11 +4,8 @@ import OpenEnvCore
 public func openenv_connect(
     _ baseURL: UnsafePointer<CChar>?, _ options: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?
 ) -> Int32 {
-    exported {
-        let out = try checkOut(out, named: "out_env")
-        let url = try string(baseURL, named: "base_url")
-        let sessionOptions = try SessionOptions(json: json(options, named: "options_json"))
-        out.pointee = SessionHandles.shared.insert(try EnvSession(baseURL: url, options: sessionOptions))
+    openSession(baseURL, named: "base_url", options, out) { url, options in
+        try EnvSession(baseURL: url, options: SessionOptions(json: options))
     }
 }
 
@@ -16,11 +13,8 @@ public func openenv_connect(
 public func openenv_from_env(
     _ name: UnsafePointer<CChar>?, _ options: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?
 ) -> Int32 {
-    exported {
-        let out = try checkOut(out, named: "out_env")
-        let name = try string(name, named: "name")
-        let launch = try LaunchOptions(json: json(options, named: "options_json"))
-        out.pointee = SessionHandles.shared.insert(try EnvironmentLauncher.open(name, options: launch))
+    openSession(name, named: "name", options, out) { name, options in
+        try EnvironmentLauncher.open(name, options: LaunchOptions(json: options))
     }
 }
 
@@ -28,11 +22,20 @@ public func openenv_from_env(
 public func openenv_from_hub(
     _ repoID: UnsafePointer<CChar>?, _ options: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?
 ) -> Int32 {
+    openSession(repoID, named: "repo_id", options, out) { name, options in
+        try EnvironmentLauncher.openHub(name, options: LaunchOptions(json: options))
+    }
+}
+
+/// Opens a session from a target string and options JSON, handing its handle out through `out`.
+private func openSession(
+    _ target: UnsafePointer<CChar>?, named name: String, _ options: UnsafePointer<CChar>?,
+    _ out: UnsafeMutablePointer<OpaquePointer?>?, open: (String, JSONValue) throws -> EnvSession
+) -> Int32 {
     exported {
         let out = try checkOut(out, named: "out_env")
-        let name = try string(repoID, named: "repo_id")
-        let launch = try LaunchOptions(json: json(options, named: "options_json"))
-        out.pointee = SessionHandles.shared.insert(try EnvironmentLauncher.openHub(name, options: launch))
+        let text = try string(target, named: name)
+        out.pointee = SessionHandles.shared.insert(try open(text, json(options, named: "options_json")))
     }
 }
 

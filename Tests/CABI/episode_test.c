@@ -5,23 +5,12 @@
  */
 #include <openenv.h>
 
+#include "check.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int failures = 0;
-static int checks = 0;
-
-#define CHECK(condition, ...)                                   \
-    do {                                                        \
-        checks++;                                               \
-        if (!(condition)) {                                     \
-            failures++;                                         \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-            fprintf(stderr, __VA_ARGS__);                       \
-            fprintf(stderr, "\n");                              \
-        }                                                       \
-    } while (0)
 
 /* Prints a result string and frees it. */
 static void emit(char *json) {

@@ -5,22 +5,11 @@
  */
 #include <openenv.h>
 
+#include "check.h"
+
 #include <stdio.h>
 #include <string.h>
 
-static int failures = 0;
-static int checks = 0;
-
-#define CHECK(condition, ...)                                   \
-    do {                                                        \
-        checks++;                                               \
-        if (!(condition)) {                                     \
-            failures++;                                         \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-            fprintf(stderr, __VA_ARGS__);                       \
-            fprintf(stderr, "\n");                              \
-        }                                                       \
-    } while (0)
 
 int main(int argc, char **argv) {
     if (argc != 3) {

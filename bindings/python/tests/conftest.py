@@ -90,3 +90,10 @@ def cc() -> str:
     if compiler is None:
         pytest.fail("no C compiler on PATH; install one with: apt-get install gcc")
     return compiler
+
+
+def compile_c(cc: str, source: Path, binary: Path) -> Path:
+    """Compiles a C program against include/openenv.h and links it with libopenenv.so."""
+    run([cc, "-std=c11", "-Wall", "-Werror", "-I", str(REPO / "include"), str(source), "-L", str(LIBRARY.parent),
+         "-lopenenv", f"-Wl,-rpath,{LIBRARY.parent}", "-lpthread", "-o", str(binary)])
+    return binary

@@ -11,7 +11,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from conftest import LIBRARY, REPO, run
+from conftest import REPO, compile_c, run
 from servers import Server, faulty_env_source, serve
 
 MESSAGES = ["hello", "a longer message with ünïcödé 🎉", "", "x" * 300]
@@ -82,10 +82,7 @@ def cli_episode(url: str, message: str) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def c_program(cc: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    binary = tmp_path_factory.mktemp("c") / "episode_test"
-    run([cc, "-std=c11", "-Wall", "-Werror", "-I", str(REPO / "include"), str(REPO / "Tests" / "CABI" / "episode_test.c"),
-         "-L", str(LIBRARY.parent), "-lopenenv", f"-Wl,-rpath,{LIBRARY.parent}", "-o", str(binary)])
-    return binary
+    return compile_c(cc, REPO / "Tests" / "CABI" / "episode_test.c", tmp_path_factory.mktemp("c") / "episode_test")
 
 
 @pytest.mark.parametrize("message", MESSAGES)
