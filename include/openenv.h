@@ -40,6 +40,8 @@ extern "C" {
 #define OPENENV_PROTOCOL 8         /* the server answered something the protocol does not allow */
 #define OPENENV_TOO_LARGE 9        /* a message exceeded max_message_bytes; the session is closed */
 #define OPENENV_RUNTIME 10         /* the server could not be started (no Docker engine, a crash...) */
+#define OPENENV_CONSENT_REQUIRED 11 /* installing a Space's code needs consent (trust_remote_code) */
+#define OPENENV_INSTALL_FAILED 12  /* the package installer failed; its output went to stderr */
 
 /* An open session with one environment instance on a server. Opaque. */
 typedef struct openenv_env openenv_env;
@@ -159,6 +161,17 @@ int openenv_from_env(const char *name, const char *options_json, openenv_env **o
  * registry.hf.space/owner-space:latest in Docker. HF_HUB_OFFLINE=1 forbids the look-up.
  */
 int openenv_from_hub(const char *repo_id, const char *options_json, openenv_env **out_env);
+
+/*
+ * The installed environment behind the Hugging Face Space repo_id (ENV as for
+ * openenv_discover), installing its client code first when no installed environment matches
+ * the Space's name: `uv pip install` (uv on PATH) or `<python> -m pip install` of
+ * git+<HF_ENDPOINT or https://huggingface.co>/spaces/owner/space, with the installer's output
+ * on stderr. Installing needs consent: option "trust_remote_code": true, or
+ * OPENENV_TRUST_REMOTE_CODE=1, or a yes at a prompt when stdin is a terminal; otherwise
+ * OPENENV_CONSENT_REQUIRED. Option "python" (required) names the interpreter to install into.
+ */
+int openenv_hub_install(const char *repo_id, const char *options_json, char **out_json);
 
 /* The base URL of the session's server, through *out_url (free with openenv_string_free). */
 int openenv_base_url(openenv_env *env, char **out_url);

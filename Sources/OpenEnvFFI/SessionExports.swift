@@ -39,6 +39,22 @@ private func openSession(
     }
 }
 
+@_cdecl("openenv_hub_install")
+public func openenv_hub_install(
+    _ repoID: UnsafePointer<CChar>?, _ options: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> Int32 {
+    exported {
+        let out = try checkOut(out, named: "out_json")
+        let name = try string(repoID, named: "repo_id")
+        let launch = try LaunchOptions(json: json(options, named: "options_json"))
+        guard let python = launch.python else {
+            throw FFIError(.invalidArgument, "option 'python' is required: the interpreter to install the Space's package into")
+        }
+        let info = try HubEnvironment.resolve(name, discovery: launch.discovery, python: python, trustRemoteCode: launch.trustRemoteCode)
+        try give(info.json.serialized(), to: out)
+    }
+}
+
 @_cdecl("openenv_base_url")
 public func openenv_base_url(_ env: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
     exported {

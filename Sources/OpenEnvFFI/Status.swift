@@ -13,6 +13,8 @@ enum Status: Int32 {
     case protocolError = 8
     case tooLarge = 9
     case runtime = 10
+    case consentRequired = 11
+    case installFailed = 12
 }
 
 /// An error on its way out through the C ABI: a status, the message for `openenv_last_error`
@@ -35,6 +37,12 @@ struct FFIError: Error {
         case let error as JSONParseError: self.init(.invalidArgument, "\(error)")
         case let error as TransportError: self.init(Self.status(of: error), "\(error)")
         case let error as HubRepository.Invalid: self.init(.invalidArgument, "\(error)")
+        case let error as HubInstallError:
+            switch error {
+            case .consentRequired: self.init(.consentRequired, "\(error)")
+            case .installFailed: self.init(.installFailed, "\(error)")
+            case .noEnvironmentInstalled: self.init(.notFound, "\(error)")
+            }
         case let error as RuntimeError:
             switch error {
             case .invalidOption: self.init(.invalidArgument, "\(error)")

@@ -3,7 +3,8 @@
 /// (`connect_timeout`, `message_timeout`, `max_message_bytes`, `ca_file`), and
 /// `base_url` (connect to a running server), `docker_image` (run this image),
 /// `runtime` (`"process"`, the default, or `"docker"`), `wait_timeout` (seconds, default 30),
-/// `env_vars` (an object of strings for the server), `python` (the interpreter to serve with).
+/// `env_vars` (an object of strings for the server), `python` (the interpreter to serve with
+/// and to install Hub packages into), `trust_remote_code` (consent to install a Space's code).
 public struct LaunchOptions: Sendable {
     public var discovery = DiscoveryOptions()
     public var session = SessionOptions()
@@ -13,11 +14,12 @@ public struct LaunchOptions: Sendable {
     public var waitTimeout: Double = 30
     public var environmentVariables: [String: String] = [:]
     public var python: String?
+    public var trustRemoteCode = false
 
     /// The defaults: a local server process, 30 s to become healthy.
     public init() {}
 
-    static let ownKeys = ["base_url", "docker_image", "runtime", "wait_timeout", "env_vars", "python"]
+    static let ownKeys = ["base_url", "docker_image", "runtime", "wait_timeout", "env_vars", "python", "trust_remote_code"]
 
     /// Reads the JSON form, refusing unknown keys and bad values with a message naming them.
     public init(json: JSONValue) throws(RuntimeError) {
@@ -59,6 +61,11 @@ public struct LaunchOptions: Sendable {
         case .integer(let value)? where value > 0: waitTimeout = Double(value)
         case .double(let value)? where value > 0 && value.isFinite: waitTimeout = value
         default: throw .invalidOption("option 'wait_timeout' must be a positive number of seconds")
+        }
+        switch object["trust_remote_code"] {
+        case nil, .null?: break
+        case .bool(let flag)?: trustRemoteCode = flag
+        default: throw .invalidOption("option 'trust_remote_code' must be true or false")
         }
         switch object["env_vars"] {
         case nil, .null?: break

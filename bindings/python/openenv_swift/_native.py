@@ -27,6 +27,8 @@ SERVER_ERROR = 7
 PROTOCOL = 8
 TOO_LARGE = 9
 RUNTIME = 10
+CONSENT_REQUIRED = 11
+INSTALL_FAILED = 12
 
 _EXCEPTIONS: Dict[int, type] = {
     ERROR: errors.EngineError,
@@ -38,6 +40,8 @@ _EXCEPTIONS: Dict[int, type] = {
     PROTOCOL: errors.ProtocolError,
     TOO_LARGE: errors.MessageTooLargeError,
     RUNTIME: errors.ServerStartError,
+    CONSENT_REQUIRED: errors.ConsentRequiredError,
+    INSTALL_FAILED: errors.InstallError,
 }
 
 _OUT = ctypes.POINTER(ctypes.c_void_p)
@@ -57,6 +61,7 @@ _SIGNATURES: Dict[str, list] = {
     "openenv_from_env": [_TEXT, _TEXT, _OUT],
     "openenv_from_hub": [_TEXT, _TEXT, _OUT],
     "openenv_base_url": [_HANDLE, _OUT],
+    "openenv_hub_install": [_TEXT, _TEXT, _OUT],
     "openenv_reset": [_HANDLE, _TEXT, _OUT],
     "openenv_step": [_HANDLE, _TEXT, _OUT],
     "openenv_state": [_HANDLE, _OUT],

@@ -38,7 +38,7 @@ class AutoAction(Factory):
         """
         if skip_install:
             return GenericAction
-        info = discovery.environment(name)
+        info = discovery.hub_environment(name, False) if "/" in name else discovery.environment(name)
         return discovery.import_class(info, "module", "action_class")
 
     @classmethod

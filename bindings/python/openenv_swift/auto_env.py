@@ -33,7 +33,9 @@ class AutoEnv(Factory):
         """A client of environment ``name``: connected to ``base_url`` if given; otherwise the
         engine starts the environment's server (a local process, or ``docker_image`` in Docker)
         and stops it when the client closes. A Hub name (``owner/space``) reaches the running
-        Space, or its image in Docker.
+        Space, or its image in Docker; its client code is installed first when no installed
+        environment matches (only with consent: ``trust_remote_code=True``,
+        ``OPENENV_TRUST_REMOTE_CODE=1`` or a yes at the prompt).
 
         Observations and states come back as the installed package's own classes; with
         ``skip_install=True``, or for a Hub name whose package is not installed, as plain
@@ -43,24 +45,17 @@ class AutoEnv(Factory):
             EnvironmentNotFoundError: ``name`` is not installed (and is not a Hub name).
             ServerStartError: the server could not be started.
             EnvTimeoutError: the server did not become healthy within ``wait_timeout``.
+            ConsentRequiredError: a Hub package would be installed without consent.
         """
         from .errors import UnsupportedError
 
         if container_provider is not None:
             raise UnsupportedError("container_provider is not supported by this version of openenv_swift; pass docker_image or base_url")
-        if trust_remote_code:
-            raise UnsupportedError("installing client code from the Hub is not supported by this version of openenv_swift; "
-                                   "pip install the environment's package, or pass skip_install=True")
         observation_class = state_class = None
         if not skip_install:
-            try:
-                info = discovery.details(name)
-            except ValueError:
-                if "/" not in name:
-                    raise
-            else:
-                observation_class = discovery.optional_class(info, "module", "observation_class")
-                state_class = discovery.optional_class(info, "module", "state_class")
+            info = discovery.hub_environment(name, trust_remote_code) if "/" in name else discovery.details(name)
+            observation_class = discovery.optional_class(info, "module", "observation_class")
+            state_class = discovery.optional_class(info, "module", "state_class")
         options: Dict[str, Any] = {
             "search_paths": list(sys.path),
             "python": sys.executable,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 from typing import Any, Dict, Optional
 
 from ._native import call_json, call_text, discovery_options
@@ -20,6 +21,17 @@ def details(name: str) -> Dict[str, Any]:
     if not isinstance(name, str):
         raise TypeError(f"environment name must be a str, not {type(name).__name__}")
     return call_json("openenv_env_details", name, discovery_options())
+
+
+def hub_environment(name: str, trust_remote_code: bool) -> Dict[str, Any]:
+    """The installed environment behind Hub name ``name``, installing the Space's client code
+    into this interpreter first if needed (with consent)."""
+    import sys
+
+    options = json.dumps({"search_paths": list(sys.path), "python": sys.executable, "trust_remote_code": trust_remote_code})
+    info = call_json("openenv_hub_install", name, options)
+    importlib.invalidate_caches()
+    return info
 
 
 def optional_class(info: Dict[str, Any], module_key: str, class_key: str) -> Optional[type]:

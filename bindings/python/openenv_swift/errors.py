@@ -53,6 +53,15 @@ class ServerStartError(OpenEnvError, RuntimeError):
     """The environment server could not be started: it crashed, no Docker engine answers..."""
 
 
+class ConsentRequiredError(OpenEnvError, ValueError):
+    """Installing a Space's client code needs consent: ``trust_remote_code=True`` or
+    ``OPENENV_TRUST_REMOTE_CODE=1`` (a ValueError, like the reference's refusal)."""
+
+
+class InstallError(OpenEnvError, RuntimeError):
+    """The package installer failed; its output was printed."""
+
+
 class ServerError(OpenEnvError, RuntimeError):
     """The server answered with an error message.
 

@@ -133,8 +133,6 @@ def test_bad_launch_options_are_refused() -> None:
         AutoEnv.from_env("parrot", wait_timeout=-1)
     with pytest.raises(UnsupportedError, match="container_provider"):
         AutoEnv.from_env("parrot", container_provider=object())
-    with pytest.raises(UnsupportedError, match="skip_install=True"):
-        AutoEnv.from_env("someone/space", trust_remote_code=True)
 
 
 @pytest.fixture(scope="module")
