@@ -42,6 +42,7 @@ extern "C" {
 #define OPENENV_RUNTIME 10         /* the server could not be started (no Docker engine, a crash...) */
 #define OPENENV_CONSENT_REQUIRED 11 /* installing a Space's code needs consent (trust_remote_code) */
 #define OPENENV_INSTALL_FAILED 12  /* the package installer failed; its output went to stderr */
+#define OPENENV_INVALID_ACTION 13  /* an action does not fit its schema; details list the problems */
 
 /* An open session with one environment instance on a server. Opaque. */
 typedef struct openenv_env openenv_env;
@@ -196,6 +197,32 @@ int openenv_metadata(openenv_env *env, char **out_json);
  * (OPENENV_OK) and do nothing: closing twice never double-frees.
  */
 int openenv_close(openenv_env *env);
+
+/*
+ * Actions from a server's JSON Schema, without the environment's package.
+ * schema_json is the "action" part of a server's /schema answer (or the whole answer).
+ */
+
+/*
+ * What an action class needs: {"title", "description", "allows_unknown_fields",
+ * "fields": [{"name", "required", "description", "default"?}]}.
+ */
+int openenv_action_fields(const char *schema_json, char **out_json);
+
+/*
+ * Checks action_json against the schema before it is sent: required fields, types, enums,
+ * bounds, nested objects and arrays. On success *out_json is the action with defaults filled
+ * in; otherwise OPENENV_INVALID_ACTION, with every problem in the message and in
+ * openenv_last_error_details() as {"title", "problems": [...]}.
+ */
+int openenv_validate_action(const char *schema_json, const char *action_json, char **out_json);
+
+/*
+ * The /schema of target: a base URL, a Hub name (its running Space), or an installed
+ * environment (whose server is started for the question and stopped). Options as for
+ * openenv_from_env.
+ */
+int openenv_server_schema(const char *target, const char *options_json, char **out_json);
 
 #ifdef __cplusplus
 }

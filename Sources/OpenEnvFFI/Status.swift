@@ -15,6 +15,7 @@ enum Status: Int32 {
     case runtime = 10
     case consentRequired = 11
     case installFailed = 12
+    case invalidAction = 13
 }
 
 /// An error on its way out through the C ABI: a status, the message for `openenv_last_error`

@@ -88,3 +88,36 @@ import Testing
         #expect(LocalServerProcess.interpreter(owning: "/nowhere").hasSuffix("python3"))
     }
 }
+
+@Suite struct ActionSchemaTests {
+    static let schema: JSONValue = try! JSONParser().parse("""
+        {"title": "MoveAction", "type": "object", "additionalProperties": false, "required": ["direction"],
+         "properties": {"direction": {"enum": ["up", "down"]}, "steps": {"type": "integer", "default": 1, "exclusiveMinimum": 0},
+                        "note": {"anyOf": [{"type": "string"}, {"type": "null"}]}}}
+        """)
+
+    @Test func fillsDefaultsInSchemaOrder() throws {
+        let schema = try ActionSchema(json: ["action": Self.schema])
+        #expect(schema.title == "MoveAction")
+        #expect(schema.fields.map(\.name) == ["direction", "steps", "note"])
+        #expect(try schema.validate(["direction": "up"]).get() == ["direction": "up", "steps": 1])
+        #expect(try schema.validate(["steps": 2.0, "direction": "down", "note": nil]).get() == ["direction": "down", "steps": 2.0, "note": nil])
+    }
+
+    @Test func reportsEveryProblem() throws {
+        let schema = try ActionSchema(json: Self.schema)
+        guard case .failure(let error) = schema.validate(["steps": 0, "note": 5, "extra": true]) else {
+            Issue.record("expected problems")
+            return
+        }
+        #expect(error.problems.count == 4)
+        #expect(error.description.hasPrefix("invalid MoveAction: missing required field 'direction'"))
+        #expect(error.problems.contains("field 'steps': 0 must be more than 0"))
+        #expect(error.problems.contains { $0.hasPrefix("unknown field 'extra'") })
+    }
+
+    @Test func refusesSchemasThatAreNotObjects() {
+        #expect(throws: ActionSchema.Invalid.self) { try ActionSchema(json: ["type": "array"]) }
+        #expect(throws: ActionSchema.Invalid.self) { try ActionSchema(json: [1, 2]) }
+    }
+}

@@ -8,6 +8,10 @@ public enum HubEnvironment {
         let repository = try HubRepository(name)
         let current = discovery.discovery
         if let installed = try? current.environment(named: repository.space) { return installed }
+        if HubRepository.isOffline {
+            throw RuntimeError.invalidOption(
+                "HF_HUB_OFFLINE is set, so the client code of \(repository) cannot be installed; install its package yourself, or pass skip_install=True")
+        }
         let installedNames = try HubInstaller(repository: repository, python: python)
             .install(trustRemoteCode: trustRemoteCode, searchPaths: current.searchPaths)
         let registry = discovery.discovery.registry()

@@ -67,6 +67,11 @@ public struct HubRepository: Sendable, Equatable, CustomStringConvertible {
     /// The Space's Docker image: `registry.hf.space/owner-space:latest`.
     public var dockerImage: String { "registry.hf.space/\(subdomain):latest" }
 
+    /// Whether `HF_HUB_OFFLINE` forbids network look-ups of the Hub and its Spaces.
+    public static var isOffline: Bool {
+        ["1", "true", "yes", "on"].contains((FileSystem.environment("HF_HUB_OFFLINE") ?? "").lowercased())
+    }
+
     /// The Hub's address: `HF_ENDPOINT` when set, else the public Hub.
     public static var configuredEndpoint: String {
         FileSystem.environment("HF_ENDPOINT").flatMap { $0.isEmpty ? nil : $0 } ?? "https://huggingface.co"

@@ -28,10 +28,7 @@ public enum EnvironmentLauncher {
         let repository = try HubRepository(name)
         if let baseURL = options.baseURL { return try EnvSession(baseURL: baseURL, options: options.session) }
         if !options.useDocker {
-            if FileSystem.environment("HF_HUB_OFFLINE").map({ ["1", "true", "yes", "on"].contains($0.lowercased()) }) == true {
-                throw RuntimeError.invalidOption(
-                    "HF_HUB_OFFLINE is set, so the Space \(repository) cannot be looked up; pass base_url (a server you run) or docker_image")
-            }
+            try refuseIfOffline(repository)
             let address = try ServerAddress(repository.spaceURL)
             if (try? HTTPClient.getJSON(address, route: "/health", timeout: min(options.waitTimeout, 10), maximumSize: 1 << 20, caFile: options.session.caFile)) != nil {
                 return try EnvSession(baseURL: repository.spaceURL, options: options.session)
@@ -40,5 +37,37 @@ public enum EnvironmentLauncher {
         let runtime = try DockerContainer(
             image: options.dockerImage ?? repository.dockerImage, environmentVariables: options.environmentVariables, waitTimeout: options.waitTimeout)
         return try EnvSession(baseURL: runtime.baseURL, options: options.session, runtime: runtime)
+    }
+
+    /// The `/schema` of `target`: a base URL, a Hub name (its running Space), or an installed
+    /// environment (its server is started for the question, then stopped).
+    public static func schema(of target: String, options: LaunchOptions) throws -> JSONValue {
+        let url: String
+        var started: (any ServerRuntime)?
+        if let baseURL = options.baseURL {
+            url = baseURL
+        } else if target.contains("://") {
+            url = target
+        } else if HubRepository.looksLikeHubName(target) {
+            let repository = try HubRepository(target)
+            try refuseIfOffline(repository)
+            url = repository.spaceURL
+        } else {
+            let info = try options.discovery.discovery.environment(named: target)
+            let runtime = try LocalServerProcess(
+                environment: info, python: options.python, environmentVariables: options.environmentVariables, waitTimeout: options.waitTimeout)
+            started = runtime
+            url = runtime.baseURL
+        }
+        defer { started?.stop() }
+        return try HTTPClient.getJSON(ServerAddress(url), route: "/schema", timeout: options.session.connectTimeout,
+                                      maximumSize: options.session.maximumMessageBytes, caFile: options.session.caFile)
+    }
+
+    /// Throws when `HF_HUB_OFFLINE` forbids looking the Space up.
+    static func refuseIfOffline(_ repository: HubRepository) throws(RuntimeError) {
+        if HubRepository.isOffline {
+            throw .invalidOption("HF_HUB_OFFLINE is set, so the Space \(repository) cannot be looked up; pass base_url (a server you run) or docker_image")
+        }
     }
 }

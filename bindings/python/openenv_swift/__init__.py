@@ -7,9 +7,10 @@ Change ``from openenv import AutoEnv, AutoAction`` to
 from __future__ import annotations
 
 from ._native import version
-from .auto_action import AutoAction, GenericAction
+from .auto_action import AutoAction
 from .auto_env import AutoEnv
 from .client import StepResult, SwiftEnvClient
+from .schema_action import SchemaAction, action_class
 from .errors import (
     CapacityError,
     ConsentRequiredError,
@@ -18,6 +19,7 @@ from .errors import (
     EnvironmentNotFoundError,
     EnvTimeoutError,
     InstallError,
+    InvalidActionError,
     InvalidArgumentError,
     LibraryNotFoundError,
     MessageTooLargeError,
@@ -42,18 +44,20 @@ __all__ = [
     "EnvTimeoutError",
     "EnvironmentNotFoundError",
     "InstallError",
-    "GenericAction",
+    "InvalidActionError",
     "InvalidArgumentError",
     "LibraryNotFoundError",
     "MessageTooLargeError",
     "OpenEnvError",
     "ProtocolError",
     "ServerError",
+    "SchemaAction",
     "ServerStartError",
     "SessionClosedError",
     "StepResult",
     "SwiftEnvClient",
     "UnsupportedError",
     "ValidationError",
+    "action_class",
     "version",
 ]

@@ -29,6 +29,7 @@ TOO_LARGE = 9
 RUNTIME = 10
 CONSENT_REQUIRED = 11
 INSTALL_FAILED = 12
+INVALID_ACTION = 13
 
 _EXCEPTIONS: Dict[int, type] = {
     ERROR: errors.EngineError,
@@ -42,6 +43,7 @@ _EXCEPTIONS: Dict[int, type] = {
     RUNTIME: errors.ServerStartError,
     CONSENT_REQUIRED: errors.ConsentRequiredError,
     INSTALL_FAILED: errors.InstallError,
+    INVALID_ACTION: errors.InvalidActionError,
 }
 
 _OUT = ctypes.POINTER(ctypes.c_void_p)
@@ -62,6 +64,9 @@ _SIGNATURES: Dict[str, list] = {
     "openenv_from_hub": [_TEXT, _TEXT, _OUT],
     "openenv_base_url": [_HANDLE, _OUT],
     "openenv_hub_install": [_TEXT, _TEXT, _OUT],
+    "openenv_action_fields": [_TEXT, _OUT],
+    "openenv_validate_action": [_TEXT, _TEXT, _OUT],
+    "openenv_server_schema": [_TEXT, _TEXT, _OUT],
     "openenv_reset": [_HANDLE, _TEXT, _OUT],
     "openenv_step": [_HANDLE, _TEXT, _OUT],
     "openenv_state": [_HANDLE, _OUT],
@@ -127,10 +132,12 @@ def _take_string(lib: ctypes.CDLL, pointer: ctypes.c_void_p) -> str:
 
 def _raise(lib: ctypes.CDLL, status: int) -> None:
     message = lib.openenv_last_error().decode("utf-8", "replace")
-    if status == SERVER_ERROR:
+    if status in (SERVER_ERROR, INVALID_ACTION):
         out = ctypes.c_void_p()
         details = json.loads(_take_string(lib, out)) if lib.openenv_last_error_details(ctypes.byref(out)) == OK else None
         details = details if isinstance(details, dict) else {}
+        if status == INVALID_ACTION:
+            raise errors.InvalidActionError(message, details.get("problems", []))
         raise errors.SERVER_ERROR_CLASSES.get(details.get("code"), errors.ServerError)(message, details)
     raise _EXCEPTIONS.get(status, errors.EngineError)(message)
 

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict
+import json
+import sys
+from typing import Any, Dict, Optional
 
 from . import discovery
+from ._native import call_json
+from .schema_action import action_class
 from ._factory import Factory
-
-
-class GenericAction(dict):
-    """An action built from keyword arguments, for environments whose package is not
-    installed: ``GenericAction(code="print(1)")`` sends ``{"code": "print(1)"}``."""
-
-    def __init__(self, **fields: Any) -> None:
-        super().__init__(**fields)
-
-    def __repr__(self) -> str:
-        inner = ", ".join(f"{key}={value!r}" for key, value in self.items())
-        return f"GenericAction({inner})"
 
 
 class AutoAction(Factory):
@@ -27,24 +19,31 @@ class AutoAction(Factory):
     """
 
     @classmethod
-    def from_env(cls, name: str, skip_install: bool = False) -> type:
+    def from_env(cls, name: str, skip_install: bool = False, base_url: Optional[str] = None, trust_remote_code: bool = False) -> type:
         """The Action class (not an instance) of environment ``name``.
 
-        With ``skip_install=True`` no package is looked up and :class:`GenericAction` is returned.
+        The installed package's own class when there is one (a Hub name's package is installed
+        first, with consent). With ``skip_install=True``, or given ``base_url``, a class built
+        from the server's action JSON Schema instead: its keyword constructor checks required
+        fields, types, enums and bounds before anything is sent. The schema comes from
+        ``base_url``, else the running Space (Hub names), else the environment's own server,
+        started for the question.
 
         Raises:
             EnvironmentNotFoundError: no installed environment answers to ``name``.
             ImportError: the package is installed but its action class cannot be imported.
         """
-        if skip_install:
-            return GenericAction
-        info = discovery.hub_environment(name, False) if "/" in name else discovery.environment(name)
+        if skip_install or base_url is not None:
+            options = {"search_paths": list(sys.path), "python": sys.executable, "base_url": base_url}
+            schema = call_json("openenv_server_schema", name, json.dumps(options))
+            return action_class(schema)
+        info = discovery.hub_environment(name, trust_remote_code) if "/" in name else discovery.environment(name)
         return discovery.import_class(info, "module", "action_class")
 
     @classmethod
-    def from_hub(cls, env_name: str, skip_install: bool = False) -> type:
+    def from_hub(cls, env_name: str, skip_install: bool = False, **kwargs: Any) -> type:
         """Alias of :meth:`from_env`."""
-        return cls.from_env(env_name, skip_install=skip_install)
+        return cls.from_env(env_name, skip_install=skip_install, **kwargs)
 
     @classmethod
     def get_action_info(cls, name: str) -> Dict[str, Any]:

@@ -148,6 +148,13 @@ class SwiftEnvClient:
         """The server's action, observation and state JSON Schemas."""
         return self._call(self._schema)
 
+    @property
+    def action_class(self) -> type:
+        """A class built from this server's action schema (see :func:`action_class`)."""
+        from .schema_action import action_class
+
+        return action_class(self.schema()["action"])
+
     def metadata(self) -> Dict[str, Any]:
         """The server's metadata."""
         return self._call(self._metadata)

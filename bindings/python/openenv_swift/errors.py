@@ -49,6 +49,14 @@ class UnsupportedError(OpenEnvError, NotImplementedError):
     """A feature this version of openenv_swift does not offer yet."""
 
 
+class InvalidActionError(OpenEnvError, ValueError):
+    """An action does not fit its schema; ``problems`` lists every problem found."""
+
+    def __init__(self, message: str, problems: Optional[list] = None) -> None:
+        super().__init__(message)
+        self.problems: list = list(problems or [])
+
+
 class ServerStartError(OpenEnvError, RuntimeError):
     """The environment server could not be started: it crashed, no Docker engine answers..."""
 

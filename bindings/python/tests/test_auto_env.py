@@ -8,7 +8,6 @@ from openenv_swift import (
     AutoAction,
     AutoEnv,
     EnvironmentNotFoundError,
-    GenericAction,
     InvalidArgumentError,
 )
 
@@ -63,14 +62,6 @@ def test_get_action_info_has_the_reference_keys() -> None:
         "observation_class": "ParrotObservation",
         "module": "parrot_env.client",
     }
-
-
-def test_skip_install_gives_a_generic_action() -> None:
-    action_class = AutoAction.from_env("anything/at-all", skip_install=True)
-    assert action_class is GenericAction
-    action = action_class(message="hi")
-    assert action == {"message": "hi"}
-    assert repr(action) == "GenericAction(message='hi')"
 
 
 def test_listings_print_every_environment(capsys: pytest.CaptureFixture[str]) -> None:

@@ -141,7 +141,7 @@ def faulty(template_factory):
 
 
 def test_from_hub_with_an_explicit_base_url(faulty: Server) -> None:
-    with AutoEnv.from_hub("someone/faulty-env", base_url=faulty.url) as env:
+    with AutoEnv.from_hub("someone/faulty-env", base_url=faulty.url, skip_install=True) as env:
         assert env.step(message="via the hub name").observation.echoed_message == "via the hub name"
 
 
@@ -151,7 +151,9 @@ def test_invalid_hub_names_are_refused_before_any_network_use(name: str) -> None
         AutoEnv.from_env(name)
 
 
-def test_hf_hub_offline_forbids_the_space_look_up(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hf_hub_offline_forbids_the_install_and_the_space_look_up(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    with pytest.raises(InvalidArgumentError, match="HF_HUB_OFFLINE is set"):
-        AutoEnv.from_env("meta-pytorch/echo-env")
+    with pytest.raises(InvalidArgumentError, match="HF_HUB_OFFLINE is set, so the client code of meta-pytorch/echo-env cannot be installed"):
+        AutoEnv.from_env("meta-pytorch/echo-env", trust_remote_code=True)
+    with pytest.raises(InvalidArgumentError, match="HF_HUB_OFFLINE is set, so the Space meta-pytorch/echo-env cannot be looked up"):
+        AutoEnv.from_env("meta-pytorch/echo-env", skip_install=True)

@@ -1,0 +1,49 @@
+import OpenEnvCore
+
+@_cdecl("openenv_action_fields")
+public func openenv_action_fields(_ schema: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    exported {
+        let out = try checkOut(out, named: "out_json")
+        try give(actionSchema(schema).summaryJSON.serialized(), to: out)
+    }
+}
+
+@_cdecl("openenv_validate_action")
+public func openenv_validate_action(
+    _ schema: UnsafePointer<CChar>?, _ action: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> Int32 {
+    exported {
+        let out = try checkOut(out, named: "out_json")
+        let parsedSchema = try actionSchema(schema)
+        guard action != nil, let fields = try json(action, named: "action_json").objectValue else {
+            throw FFIError(.invalidArgument, "action_json must be a JSON object, e.g. {\"message\": \"hi\"}")
+        }
+        switch parsedSchema.validate(fields) {
+        case .success(let completed): try give(JSONValue.object(completed).serialized(), to: out)
+        case .failure(let error):
+            throw FFIError(.invalidAction, "\(error)", details: ["title": .string(error.title), "problems": .array(error.problems.map(JSONValue.string))])
+        }
+    }
+}
+
+@_cdecl("openenv_server_schema")
+public func openenv_server_schema(
+    _ target: UnsafePointer<CChar>?, _ options: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> Int32 {
+    exported {
+        let out = try checkOut(out, named: "out_json")
+        let target = try string(target, named: "target")
+        let launch = try LaunchOptions(json: json(options, named: "options_json"))
+        try give(EnvironmentLauncher.schema(of: target, options: launch).serialized(), to: out)
+    }
+}
+
+/// A schema argument, parsed and understood.
+private func actionSchema(_ pointer: UnsafePointer<CChar>?) throws -> ActionSchema {
+    guard pointer != nil else { throw FFIError(.invalidArgument, "schema_json is NULL; pass the action's JSON Schema") }
+    do {
+        return try ActionSchema(json: json(pointer, named: "schema_json"))
+    } catch let error as ActionSchema.Invalid {
+        throw FFIError(.invalidArgument, "\(error)")
+    }
+}
