@@ -91,6 +91,12 @@ extension JSONValue {
         return nil
     }
 
+    /// The integer, if this is an integer that fits in 64 bits.
+    public var integerValue: Int64? {
+        if case .integer(let value) = self { return value }
+        return nil
+    }
+
     /// The elements, if this is an array.
     public var arrayValue: [JSONValue]? {
         if case .array(let value) = self { return value }

@@ -1,8 +1,10 @@
 /// `from_env` and `from_hub`: from a name to an open session, starting the server when needed.
 ///
 /// - An explicit `base_url` always wins: the session connects there.
-/// - An installed environment runs as a local server process (no Docker needed), or in Docker
-///   when `docker_image` or `runtime: "docker"` asks for it (default image `<name>-env:latest`).
+/// - An installed environment runs as a local server process (no Docker needed), shared with
+///   this process's other sessions of it where the server accepts more than one (see
+///   `SharedServerPool`); or in Docker when `docker_image` or `runtime: "docker"` asks for it
+///   (default image `<name>-env:latest`).
 /// - A Hub name (`owner/space`) connects to the running Space, `https://owner-space.hf.space`,
 ///   when its `/health` answers; otherwise it runs the Space's image
 ///   `registry.hf.space/owner-space:latest` in Docker. `HF_HUB_OFFLINE=1` forbids the look-up.
@@ -12,15 +14,10 @@ public enum EnvironmentLauncher {
         if HubRepository.looksLikeHubName(name) { return try openHub(name, options: options) }
         if let baseURL = options.baseURL { return try EnvSession(baseURL: baseURL, options: options.session) }
         let info = try options.discovery.discovery.environment(named: name)
-        let runtime: any ServerRuntime
-        if options.useDocker {
-            runtime = try DockerContainer(
-                image: options.dockerImage ?? info.defaultImage, environmentVariables: options.environmentVariables, waitTimeout: options.waitTimeout)
-        } else {
-            runtime = try LocalServerProcess(
-                environment: info, python: options.python, environmentVariables: options.environmentVariables, waitTimeout: options.waitTimeout)
-        }
-        return try EnvSession(baseURL: runtime.baseURL, options: options.session, runtime: runtime)
+        guard options.useDocker else { return try SharedServerPool.shared.openSession(environment: info, options: options) }
+        let container = try DockerContainer(
+            image: options.dockerImage ?? info.defaultImage, environmentVariables: options.environmentVariables, waitTimeout: options.waitTimeout)
+        return try EnvSession(baseURL: container.baseURL, options: options.session, runtime: container)
     }
 
     /// Opens a session with the Hugging Face Space `name` (`owner/space` or its URL).
@@ -40,7 +37,7 @@ public enum EnvironmentLauncher {
     }
 
     /// The `/schema` of `target`: a base URL, a Hub name (its running Space), or an installed
-    /// environment (its server is started for the question, then stopped).
+    /// environment (a server of it this process runs, else one started for the question).
     public static func schema(of target: String, options: LaunchOptions) throws -> JSONValue {
         let url: String
         var started: (any ServerRuntime)?
@@ -54,6 +51,9 @@ public enum EnvironmentLauncher {
             url = repository.spaceURL
         } else {
             let info = try options.discovery.discovery.environment(named: target)
+            if let running = SharedServerPool.shared.runningServer(for: info, options: options) {
+                return try schema(of: running, options: options)
+            }
             let runtime = try LocalServerProcess(
                 environment: info, python: options.python, environmentVariables: options.environmentVariables, waitTimeout: options.waitTimeout)
             started = runtime

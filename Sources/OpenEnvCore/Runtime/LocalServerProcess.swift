@@ -36,7 +36,7 @@ public final class LocalServerProcess: ServerRuntime, @unchecked Sendable {
         let port = Self.freePort()
         baseURL = "http://127.0.0.1:\(port)"
         logPath = FileManager.default.temporaryDirectory.appendingPathComponent("openenv-server-\(getpid())-\(port).log").path
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)  // a failure shows as "(no output)"
         let app = Self.appPath(for: environment)
         process.executableURL = URL(fileURLWithPath: interpreter)
         process.arguments = ["-c", Self.bootstrap, String(getpid()), app, "--host", "127.0.0.1", "--port", String(port)]
@@ -64,6 +64,9 @@ public final class LocalServerProcess: ServerRuntime, @unchecked Sendable {
         stop()
         unlink(logPath)
     }
+
+    /// Whether the server process has ended (stopped, crashed or killed).
+    public var hasExited: Bool { !process.isRunning }
 
     /// Stops the server: SIGTERM, then SIGKILL after 5 seconds. Idempotent.
     public func stop() {

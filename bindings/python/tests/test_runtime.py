@@ -44,8 +44,10 @@ def edited(template_factory, name: str, file: str, edit) -> Path:
 @pytest.fixture(scope="module")
 def runtime_venv(template_factory, child_venv_factory) -> ChildVenv:
     """A venv with envvar_env (reset echoes $OPENENV_TEST_VALUE), crashing_env (its app raises
-    on import) and stuck_env (its app never finishes importing)."""
+    on import), stuck_env (its app never finishes importing) and faulty_env (serves 4 sessions
+    at once)."""
     venv = child_venv_factory("runtime")
+    venv.install(faulty_env_source(template_factory) / "faulty_env")
     venv.install(edited(template_factory, "envvar_env", "server/envvar_env_environment.py",
                         lambda text: re.sub(r'echoed_message="[^"]*ready!"',
                                             'echoed_message=__import__("os").environ.get("OPENENV_TEST_VALUE", "unset")', text, count=1)))
@@ -101,6 +103,61 @@ def test_a_server_that_never_becomes_healthy_times_out(runtime_venv: ChildVenv) 
     assert 2.5 < float(seconds) < 15
     assert "did not become healthy within 3 s" in message
     assert "raise wait_timeout" in message
+
+
+def test_servers_are_shared_up_to_their_capacity_and_stop_with_their_last_session(runtime_venv: ChildVenv) -> None:
+    code = """
+import json, urllib.request
+from openenv_swift import AutoEnv
+
+def answers(url):
+    try:
+        urllib.request.urlopen(url + "/health", timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+first = AutoEnv.from_env("faulty")
+first.reset()
+first.step(message="one")
+others = [AutoEnv.from_env("faulty_env") for _ in range(3)]
+fifth = AutoEnv.from_env("faulty")
+shared = first.base_url
+report = {
+    "same_server": [other.base_url == shared for other in others],
+    "fifth_elsewhere": fifth.base_url != shared,
+    "first_step_count": first.state().step_count,
+    "joined_step_count": others[0].state().step_count,
+    "joined_echo": others[0].step(message="two").observation.echoed_message,
+}
+first.close()
+report["up_while_others_hold_it"] = answers(shared)
+for other in others:
+    other.close()
+report["down_after_the_last"] = not answers(shared)
+report["fifth_still_up"] = answers(fifth.base_url)
+fifth.close()
+parrots = [AutoEnv.from_env("parrot") for _ in range(2)]
+report["single_session_servers_apart"] = parrots[0].base_url != parrots[1].base_url
+report["parrot_echo"] = parrots[1].step(message="own server").observation.echoed_message
+for parrot in parrots:
+    parrot.close()
+print(json.dumps(report))
+"""
+    result = in_venv(runtime_venv, code, timeout=240)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "same_server": [True, True, True],
+        "fifth_elsewhere": True,
+        "first_step_count": 1,
+        "joined_step_count": 0,
+        "joined_echo": "two",
+        "up_while_others_hold_it": True,
+        "down_after_the_last": True,
+        "fifth_still_up": True,
+        "single_session_servers_apart": True,
+        "parrot_echo": "own server",
+    }
 
 
 def test_killing_the_python_parent_leaves_no_server(runtime_venv: ChildVenv) -> None:
