@@ -150,8 +150,10 @@ int openenv_connect(const char *base_url, const char *options_json, openenv_env 
  *   "wait_timeout": 30         seconds for the server to answer /health
  *   "env_vars": {"K": "V"}     environment variables for the server
  *   "python": "/venv/bin/python"  the interpreter to serve with
- * A server started here gets SIGKILL if the thread that started it exits first (Linux
- * PR_SET_PDEATHSIG): start sessions from a thread that outlives them.
+ * A local server is shared by this process's sessions of the same environment (same
+ * interpreter and env_vars) while it accepts more sessions, and stops when the last of them
+ * closes. It dies with this process, however the process ends (Linux PR_SET_PDEATHSIG; it is
+ * spawned from a thread of the library's own that lives as long as the process).
  */
 int openenv_from_env(const char *name, const char *options_json, openenv_env **out_env);
 
@@ -162,6 +164,14 @@ int openenv_from_env(const char *name, const char *options_json, openenv_env **o
  * registry.hf.space/owner-space:latest in Docker. HF_HUB_OFFLINE=1 forbids the look-up.
  */
 int openenv_from_hub(const char *repo_id, const char *options_json, openenv_env **out_env);
+
+/*
+ * Where openenv_from_env would get the server of `name`, without starting anything (a Hub
+ * name's Space is asked for /health): {"base_url": "..."} (a running server to connect to),
+ * {"image": "..."} (a container to run, e.g. by a container provider of the caller's), or
+ * {"local_process": "<env_key>"}. Options as for openenv_from_env.
+ */
+int openenv_launch_plan(const char *name, const char *options_json, char **out_json);
 
 /*
  * The installed environment behind the Hugging Face Space repo_id (ENV as for

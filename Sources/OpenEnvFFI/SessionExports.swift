@@ -27,6 +27,17 @@ public func openenv_from_hub(
     }
 }
 
+@_cdecl("openenv_launch_plan")
+public func openenv_launch_plan(
+    _ name: UnsafePointer<CChar>?, _ options: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> Int32 {
+    exported {
+        let out = try checkOut(out, named: "out_json")
+        let name = try string(name, named: "name")
+        try give(EnvironmentLauncher.plan(name, options: LaunchOptions(json: json(options, named: "options_json"))).json.serialized(), to: out)
+    }
+}
+
 /// Opens a session from a target string and options JSON, handing its handle out through `out`.
 private func openSession(
     _ target: UnsafePointer<CChar>?, named name: String, _ options: UnsafePointer<CChar>?,

@@ -45,6 +45,25 @@ int main(int argc, char **argv) {
     CHECK(strstr(openenv_last_error(), "Docker") != NULL, "docker message: %s", openenv_last_error());
     CHECK(other == NULL, "no handle after a failure");
 
+    /* Launch plans: decided without starting anything. */
+    const char *plans[][3] = {
+        {argv[2], "", "{\"local_process\":\"parrot\"}"},
+        {argv[2], ", \"runtime\": \"docker\"", "{\"image\":\"parrot-env:latest\"}"},
+        {argv[2], ", \"docker_image\": \"mine:1\"", "{\"image\":\"mine:1\"}"},
+        {"owner/space", ", \"base_url\": \"http://127.0.0.1:9\"", "{\"base_url\":\"http://127.0.0.1:9\"}"},
+        {"owner/space", ", \"docker_image\": \"mine:2\"", "{\"image\":\"mine:2\"}"},
+    };
+    for (size_t i = 0; i < sizeof plans / sizeof plans[0]; i++) {
+        snprintf(options, sizeof options, "{\"search_paths\": [\"%s\"]%s}", argv[1], plans[i][1]);
+        json = NULL;
+        CHECK(openenv_launch_plan(plans[i][0], options, &json) == OPENENV_OK && strcmp(json, plans[i][2]) == 0,
+              "plan %zu: %s", i, json ? json : openenv_last_error());
+        openenv_string_free(json);
+    }
+    CHECK(openenv_launch_plan(argv[2], NULL, NULL) == OPENENV_INVALID_ARGUMENT, "plan without out_json");
+    CHECK(openenv_launch_plan(NULL, NULL, &json) == OPENENV_INVALID_ARGUMENT, "plan without a name");
+    CHECK(openenv_launch_plan("no_such_env", NULL, &json) == OPENENV_NOT_FOUND, "plan of an unknown name");
+
     fprintf(stderr, "%d checks, %d failed\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }

@@ -5,35 +5,53 @@
 ///   this process's other sessions of it where the server accepts more than one (see
 ///   `SharedServerPool`); or in Docker when `docker_image` or `runtime: "docker"` asks for it
 ///   (default image `<name>-env:latest`).
-/// - A Hub name (`owner/space`) connects to the running Space, `https://owner-space.hf.space`,
-///   when its `/health` answers; otherwise it runs the Space's image
-///   `registry.hf.space/owner-space:latest` in Docker. `HF_HUB_OFFLINE=1` forbids the look-up.
+/// - A Hub name (`owner/space`) runs an explicit `docker_image`; else it connects to the running
+///   Space, `https://owner-space.hf.space`, when its `/health` answers; otherwise it runs the
+///   Space's image `registry.hf.space/owner-space:latest` in Docker. `HF_HUB_OFFLINE=1`
+///   forbids the look-up.
 public enum EnvironmentLauncher {
     /// Opens a session with environment `name` (any spelling, or a Hub name).
     public static func open(_ name: String, options: LaunchOptions) throws -> EnvSession {
-        if HubRepository.looksLikeHubName(name) { return try openHub(name, options: options) }
-        if let baseURL = options.baseURL { return try EnvSession(baseURL: baseURL, options: options.session) }
-        let info = try options.discovery.discovery.environment(named: name)
-        guard options.useDocker else { return try SharedServerPool.shared.openSession(environment: info, options: options) }
-        let container = try DockerContainer(
-            image: options.dockerImage ?? info.defaultImage, environmentVariables: options.environmentVariables, waitTimeout: options.waitTimeout)
-        return try EnvSession(baseURL: container.baseURL, options: options.session, runtime: container)
+        try open(plan(name, options: options), options: options)
     }
 
     /// Opens a session with the Hugging Face Space `name` (`owner/space` or its URL).
     public static func openHub(_ name: String, options: LaunchOptions) throws -> EnvSession {
-        let repository = try HubRepository(name)
-        if let baseURL = options.baseURL { return try EnvSession(baseURL: baseURL, options: options.session) }
-        if !options.useDocker {
-            try refuseIfOffline(repository)
-            let address = try ServerAddress(repository.spaceURL)
-            if (try? HTTPClient.getJSON(address, route: "/health", timeout: min(options.waitTimeout, 10), maximumSize: 1 << 20, caFile: options.session.caFile)) != nil {
-                return try EnvSession(baseURL: repository.spaceURL, options: options.session)
-            }
+        try open(planHub(HubRepository(name), options: options), options: options)
+    }
+
+    /// Where the server of environment `name` comes from. Looks the Space of a Hub name up
+    /// (its `/health`); starts nothing.
+    public static func plan(_ name: String, options: LaunchOptions) throws -> LaunchPlan {
+        if HubRepository.looksLikeHubName(name) { return try planHub(HubRepository(name), options: options) }
+        if let baseURL = options.baseURL { return .connect(baseURL: baseURL) }
+        let info = try options.discovery.discovery.environment(named: name)
+        return options.useDocker ? .container(image: options.dockerImage ?? info.defaultImage) : .localProcess(info)
+    }
+
+    /// A Hub name's plan: `base_url`, else an explicit `docker_image`, else the running Space,
+    /// else the Space's image.
+    static func planHub(_ repository: HubRepository, options: LaunchOptions) throws -> LaunchPlan {
+        if let baseURL = options.baseURL { return .connect(baseURL: baseURL) }
+        if let image = options.dockerImage { return .container(image: image) }
+        try refuseIfOffline(repository)
+        let address = try ServerAddress(repository.spaceURL)
+        if (try? HTTPClient.getJSON(address, route: "/health", timeout: min(options.waitTimeout, 10), maximumSize: 1 << 20, caFile: options.session.caFile)) != nil {
+            return .connect(baseURL: repository.spaceURL)
         }
-        let runtime = try DockerContainer(
-            image: options.dockerImage ?? repository.dockerImage, environmentVariables: options.environmentVariables, waitTimeout: options.waitTimeout)
-        return try EnvSession(baseURL: runtime.baseURL, options: options.session, runtime: runtime)
+        return .container(image: repository.dockerImage)
+    }
+
+    private static func open(_ plan: LaunchPlan, options: LaunchOptions) throws -> EnvSession {
+        switch plan {
+        case .connect(let baseURL):
+            return try EnvSession(baseURL: baseURL, options: options.session)
+        case .container(let image):
+            let container = try DockerContainer(image: image, environmentVariables: options.environmentVariables, waitTimeout: options.waitTimeout)
+            return try EnvSession(baseURL: container.baseURL, options: options.session, runtime: container)
+        case .localProcess(let info):
+            return try SharedServerPool.shared.openSession(environment: info, options: options)
+        }
     }
 
     /// The `/schema` of `target`: a base URL, a Hub name (its running Space), or an installed

@@ -9,7 +9,8 @@ import Glibc
 ///
 /// The child dies with its parent: it asks the kernel for SIGKILL when the thread that started
 /// it exits (`PR_SET_PDEATHSIG`) before it turns into uvicorn, so a parent that is killed, or
-/// exits without `stop()`, leaves no server behind.
+/// exits without `stop()`, leaves no server behind. That thread is `SpawnThread`, which lives
+/// as long as the process.
 public final class LocalServerProcess: ServerRuntime, @unchecked Sendable {
     public let baseURL: String
     private let process = Process()
@@ -47,7 +48,7 @@ public final class LocalServerProcess: ServerRuntime, @unchecked Sendable {
             process.standardError = log
         }
         do {
-            try process.run()
+            try SpawnThread.shared.run { [process] in try process.run() }
         } catch {
             throw .launchFailed("cannot run \(interpreter): \(error.localizedDescription). Pass the interpreter that has the environment installed (python=...)")
         }

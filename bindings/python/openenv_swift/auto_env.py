@@ -6,6 +6,7 @@ import sys
 from typing import Any, Dict, Optional
 
 from .client import SwiftEnvClient
+from .container_provider import open_client as container_provider_client
 
 from . import discovery
 from ._factory import Factory
@@ -31,8 +32,10 @@ class AutoEnv(Factory):
         **kwargs: Any,
     ) -> SwiftEnvClient:
         """A client of environment ``name``: connected to ``base_url`` if given; otherwise the
-        engine starts the environment's server (a local process, or ``docker_image`` in Docker)
-        and stops it when the client closes. A Hub name (``owner/space``) reaches the running
+        engine starts the environment's server (a local process, shared with this process's
+        other sessions where the server allows; ``docker_image`` in Docker; or, given a
+        ``container_provider`` like openenv's, a container of the provider's) and stops it when
+        the client closes. A Hub name (``owner/space``) reaches the running
         Space, or its image in Docker; its client code is installed first when no installed
         environment matches (only with consent: ``trust_remote_code=True``,
         ``OPENENV_TRUST_REMOTE_CODE=1`` or a yes at the prompt).
@@ -47,10 +50,6 @@ class AutoEnv(Factory):
             EnvTimeoutError: the server did not become healthy within ``wait_timeout``.
             ConsentRequiredError: a Hub package would be installed without consent.
         """
-        from .errors import UnsupportedError
-
-        if container_provider is not None:
-            raise UnsupportedError("container_provider is not supported by this version of openenv_swift; pass docker_image or base_url")
         observation_class = state_class = None
         if not skip_install:
             info = discovery.hub_environment(name, trust_remote_code) if "/" in name else discovery.details(name)
@@ -64,8 +63,10 @@ class AutoEnv(Factory):
             "base_url": base_url,
             "docker_image": docker_image,
         }
-        return SwiftEnvClient(observation_class=observation_class, state_class=state_class,
-                              launch=("openenv_from_env", name, options), **kwargs)
+        client_options = {"observation_class": observation_class, "state_class": state_class, **kwargs}
+        if container_provider is not None:
+            return container_provider_client(container_provider, name, options, client_options)
+        return SwiftEnvClient(launch=("openenv_from_env", name, options), **client_options)
 
     @classmethod
     def from_hub(cls, name: str, base_url: Optional[str] = None, **kwargs: Any) -> SwiftEnvClient:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Dict, Generic, Mapping, Optional, Tuple, TypeVar
+from typing import Any, Callable, Dict, Generic, Mapping, Optional, Tuple, TypeVar
 
 from . import _native
 
@@ -79,11 +79,14 @@ class SwiftEnvClient:
         max_message_size_mb: float = 100.0,
         ca_file: Optional[str] = None,
         launch: Optional[Tuple[str, str, Dict[str, Any]]] = None,
+        on_close: Optional[Callable[[], None]] = None,
     ) -> None:
         """Connects to the server at ``base_url``; or, with ``launch`` (an engine function,
         its target and its options, as :meth:`AutoEnv.from_env` passes), lets the engine find
-        or start the server first."""
+        or start the server first. ``on_close`` is called once, after the session ends (a
+        container provider's ``stop_container``)."""
         self._handle: Optional[int] = None
+        self._on_close: Optional[Callable[[], None]] = None
         self._observation_class = observation_class
         self._state_class = state_class
         options: Dict[str, Any] = {
@@ -105,6 +108,7 @@ class SwiftEnvClient:
             function, target, extra = launch
             self._handle = _native.open_session(function, target, {**options, **extra})
         self.base_url: str = _native.call_text("openenv_base_url", self._handle)
+        self._on_close = on_close
 
     def _call(self, function: Any, *arguments: bytes) -> Any:
         handle = self._handle
@@ -162,8 +166,13 @@ class SwiftEnvClient:
     def close(self) -> None:
         """Ends the session (idempotent)."""
         handle, self._handle = self._handle, None
-        if handle is not None:
-            _native.close(handle)
+        on_close, self._on_close = self._on_close, None
+        try:
+            if handle is not None:
+                _native.close(handle)
+        finally:
+            if on_close is not None:
+                on_close()
 
     @property
     def closed(self) -> bool:

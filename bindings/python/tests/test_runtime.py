@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import subprocess
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -21,7 +22,6 @@ from openenv_swift import (
     InvalidArgumentError,
     ServerStartError,
     SwiftEnvClient,
-    UnsupportedError,
 )
 from servers import Server, faulty_env_source, serve
 
@@ -188,8 +188,73 @@ def test_docker_without_an_engine_says_so_and_names_the_alternative() -> None:
 def test_bad_launch_options_are_refused() -> None:
     with pytest.raises(InvalidArgumentError, match="wait_timeout"):
         AutoEnv.from_env("parrot", wait_timeout=-1)
-    with pytest.raises(UnsupportedError, match="container_provider"):
+    with pytest.raises(InvalidArgumentError, match="container_provider must have the methods start_container, wait_for_ready, "
+                                                   "stop_container .* object lacks start_container, wait_for_ready, stop_container"):
         AutoEnv.from_env("parrot", container_provider=object())
+
+
+def test_a_server_started_from_a_thread_that_ends_keeps_serving() -> None:
+    opened: list = []
+    worker = threading.Thread(target=lambda: opened.append(AutoEnv.from_env("parrot")))
+    worker.start()
+    worker.join()
+    with opened[0] as env:
+        time.sleep(1)  # a parent-death signal tied to the worker would have killed it by now
+        assert env.step(message="after the thread").observation.echoed_message == "after the thread"
+
+
+class UvicornProvider:
+    """A container provider like openenv's, whose "containers" are real uvicorn servers of the
+    installed parrot_env; it records every call."""
+
+    def __init__(self, ready: bool = True) -> None:
+        self.calls: list = []
+        self.server: Server | None = None
+        self.ready = ready
+
+    def start_container(self, image: str, port: int | None = None, env_vars: dict | None = None, **kwargs) -> str:
+        self.calls.append(("start_container", image, env_vars, kwargs))
+        self.server = Server("parrot_env.server.app:app")
+        return self.server.url
+
+    def wait_for_ready(self, base_url: str, timeout_s: float = 30.0) -> None:
+        self.calls.append(("wait_for_ready", base_url, timeout_s))
+        if not self.ready:
+            raise TimeoutError(f"{base_url} not ready within {timeout_s} s")
+
+    def stop_container(self) -> None:
+        self.calls.append(("stop_container",))
+        self.server.stop()
+
+
+def test_a_container_provider_runs_the_image_and_stops_it_on_close() -> None:
+    provider = UvicornProvider()
+    with AutoEnv.from_env("parrot", container_provider=provider, env_vars={"K": "V"}, wait_timeout=12) as env:
+        url = env.base_url
+        assert provider.calls == [("start_container", "parrot-env:latest", {"K": "V"}, {"wait_timeout": 12}),
+                                  ("wait_for_ready", url, 12)]
+        assert env.step(message="in a container").observation.echoed_message == "in a container"
+    assert provider.calls[-1] == ("stop_container",)
+    assert not answers(url)
+    provider = UvicornProvider()
+    with AutoEnv.from_env("parrot", container_provider=provider, docker_image="mine:1") as env:
+        assert provider.calls[0][1] == "mine:1"
+    assert len(provider.calls) == 3
+
+
+def test_a_container_that_never_gets_ready_is_stopped() -> None:
+    provider = UvicornProvider(ready=False)
+    with pytest.raises(TimeoutError, match="not ready within 5"):
+        AutoEnv.from_env("parrot", container_provider=provider, wait_timeout=5)
+    assert [call[0] for call in provider.calls] == ["start_container", "wait_for_ready", "stop_container"]
+    assert not answers(provider.server.url)
+
+
+def test_a_container_provider_is_not_used_when_a_server_is_given(faulty: Server) -> None:
+    provider = UvicornProvider()
+    with AutoEnv.from_env("someone/faulty-env", base_url=faulty.url, skip_install=True, container_provider=provider) as env:
+        assert env.step(message="no container").observation.echoed_message == "no container"
+    assert provider.calls == []
 
 
 @pytest.fixture(scope="module")
