@@ -69,7 +69,7 @@ import Testing
         let wrongPath = "{\"format\": 2, \"path\": \"/elsewhere\", \"watched\": [], \"distributions\": [], \"findings\": [], \"warnings\": []}"
         let badFinding = "{\"format\": 2, \"path\": \"\(FileSystem.realPath(site)!)\", \"watched\": [], \"distributions\": [\"x\"], \"findings\": [{\"distribution\": \"x\", \"environment\": {}, \"warnings\": []}], \"warnings\": []}"
         for garbage in ["{not json", wrongPath, badFinding, "", "[]"] {
-            FileManager.default.createFile(atPath: file, contents: Data(garbage.utf8))
+            _ = FileManager.default.createFile(atPath: file, contents: Data(garbage.utf8))
             freshProcess()
             #expect(discovery().discover().environments.map(\.envKey) == ["parrot"])
         }

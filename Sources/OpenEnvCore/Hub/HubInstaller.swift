@@ -47,7 +47,7 @@ public struct HubInstaller: Sendable {
         let before = Self.distributionStamps(searchPaths)
         let command = installCommand(reportPath: report, uv: uv)
         printToStandardError("Installing \(repository) from \(repository.gitURL(endpoint: endpoint)) with \(uv == nil ? "pip" : "uv pip")")
-        let status = Self.run(command)
+        let status = Self.run(command, environment: Self.gitEnvironment(token: HubRepository.token, endpoint: endpoint))
         guard status == 0 else { throw .installFailed(command: command.joined(separator: " "), status: status) }
         if uv == nil, let bytes = try? FileSystem.read(report), let json = try? JSONParser().parse(bytes) {
             return (json["install"]?.arrayValue ?? []).compactMap { $0["metadata"]?["name"]?.stringValue }
@@ -83,9 +83,26 @@ public struct HubInstaller: Sendable {
         return stamps
     }
 
+    /// This process's environment for the installer, with git told to send `token` (for
+    /// private Spaces) to `endpoint` and nowhere else: `http.<endpoint>/.extraHeader` through
+    /// `GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_n`/`GIT_CONFIG_VALUE_n`, so the token appears in no
+    /// command line, URL or file.
+    static func gitEnvironment(token: String?, endpoint: String, base: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
+        guard let token else { return base }
+        var environment = base
+        let index = Int(base["GIT_CONFIG_COUNT"] ?? "") ?? 0
+        var scope = endpoint
+        while scope.hasSuffix("/") { scope.removeLast() }
+        environment["GIT_CONFIG_KEY_\(index)"] = "http.\(scope)/.extraHeader"
+        environment["GIT_CONFIG_VALUE_\(index)"] = "Authorization: Bearer \(token)"
+        environment["GIT_CONFIG_COUNT"] = String(index + 1)
+        return environment
+    }
+
     /// Runs a command with its output sent to standard error; its exit status.
-    static func run(_ command: [String]) -> Int32 {
+    static func run(_ command: [String], environment: [String: String]) -> Int32 {
         let process = Process()
+        process.environment = environment
         process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments = Array(command.dropFirst())
         process.standardOutput = FileHandle.standardError

@@ -72,6 +72,20 @@ public struct HubRepository: Sendable, Equatable, CustomStringConvertible {
         ["1", "true", "yes", "on"].contains((FileSystem.environment("HF_HUB_OFFLINE") ?? "").lowercased())
     }
 
+    /// The user's Hugging Face token, for private Spaces: `HF_TOKEN`, else the legacy
+    /// `HUGGING_FACE_HUB_TOKEN`, else the file `huggingface-cli login` writes (`HF_TOKEN_PATH`,
+    /// else `$HF_HOME/token`, else `~/.cache/huggingface/token`); surrounding white space removed.
+    public static var token: String? {
+        for name in ["HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"] {
+            if let value = FileSystem.environment(name)?.trimmingWhiteSpace(), !value.isEmpty { return value }
+        }
+        let home = FileSystem.environment("HF_HOME") ?? ((FileSystem.environment("HOME") ?? "") + "/.cache/huggingface")
+        let path = FileSystem.environment("HF_TOKEN_PATH") ?? (home + "/token")
+        guard let bytes = try? FileSystem.read(path) else { return nil }
+        let value = String(decoding: bytes, as: UTF8.self).trimmingWhiteSpace()
+        return value.isEmpty ? nil : value
+    }
+
     /// The Hub's address: `HF_ENDPOINT` when set, else the public Hub.
     public static var configuredEndpoint: String {
         FileSystem.environment("HF_ENDPOINT").flatMap { $0.isEmpty ? nil : $0 } ?? "https://huggingface.co"

@@ -12,12 +12,12 @@
 public enum EnvironmentLauncher {
     /// Opens a session with environment `name` (any spelling, or a Hub name).
     public static func open(_ name: String, options: LaunchOptions) throws -> EnvSession {
-        try open(plan(name, options: options), options: options)
+        try open(plan(name, options: options), options: options, session: options.session(for: name))
     }
 
     /// Opens a session with the Hugging Face Space `name` (`owner/space` or its URL).
     public static func openHub(_ name: String, options: LaunchOptions) throws -> EnvSession {
-        try open(planHub(HubRepository(name), options: options), options: options)
+        try open(planHub(HubRepository(name), options: options), options: options, session: options.session(for: name, isHubName: true))
     }
 
     /// Where the server of environment `name` comes from. Looks the Space of a Hub name up
@@ -35,20 +35,19 @@ public enum EnvironmentLauncher {
         if let baseURL = options.baseURL { return .connect(baseURL: baseURL) }
         if let image = options.dockerImage { return .container(image: image) }
         try refuseIfOffline(repository)
-        let address = try ServerAddress(repository.spaceURL)
-        if (try? HTTPClient.getJSON(address, route: "/health", timeout: min(options.waitTimeout, 10), maximumSize: 1 << 20, caFile: options.session.caFile)) != nil {
+        if (try? options.session.getJSON("/health", from: ServerAddress(repository.spaceURL), timeout: min(options.waitTimeout, 10))) != nil {
             return .connect(baseURL: repository.spaceURL)
         }
         return .container(image: repository.dockerImage)
     }
 
-    private static func open(_ plan: LaunchPlan, options: LaunchOptions) throws -> EnvSession {
+    private static func open(_ plan: LaunchPlan, options: LaunchOptions, session: SessionOptions) throws -> EnvSession {
         switch plan {
         case .connect(let baseURL):
-            return try EnvSession(baseURL: baseURL, options: options.session)
+            return try EnvSession(baseURL: baseURL, options: session)
         case .container(let image):
             let container = try DockerContainer(image: image, environmentVariables: options.environmentVariables, waitTimeout: options.waitTimeout)
-            return try EnvSession(baseURL: container.baseURL, options: options.session, runtime: container)
+            return try EnvSession(baseURL: container.baseURL, options: session, runtime: container)
         case .localProcess(let info):
             return try SharedServerPool.shared.openSession(environment: info, options: options)
         }
@@ -78,8 +77,7 @@ public enum EnvironmentLauncher {
             url = runtime.baseURL
         }
         defer { started?.stop() }
-        return try HTTPClient.getJSON(ServerAddress(url), route: "/schema", timeout: options.session.connectTimeout,
-                                      maximumSize: options.session.maximumMessageBytes, caFile: options.session.caFile)
+        return try options.session(for: target).getJSON("/schema", from: ServerAddress(url))
     }
 
     /// Throws when `HF_HUB_OFFLINE` forbids looking the Space up.

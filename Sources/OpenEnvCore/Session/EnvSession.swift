@@ -22,10 +22,14 @@ public final class EnvSession: @unchecked Sendable {
         do {
             address = try ServerAddress(baseURL)
             socket = try WebSocketConnection(
-                address: address, timeout: options.connectTimeout, maximumMessageSize: options.maximumMessageBytes, caFile: options.caFile)
-        } catch {
+                address: address, timeout: options.connectTimeout, maximumMessageSize: options.maximumMessageBytes, caFile: options.caFile,
+                authorization: options.authorization(for: address))
+        } catch let error as TransportError {
             runtime?.stop()
             throw .transport(error)
+        } catch {
+            runtime?.stop()
+            throw error as? SessionError ?? .invalidArgument("\(error)")
         }
         self.options = options
         self.runtime = runtime
@@ -96,12 +100,7 @@ public final class EnvSession: @unchecked Sendable {
     }
 
     private func get(_ route: String) throws(SessionError) -> JSONValue {
-        do {
-            return try HTTPClient.getJSON(
-                address, route: route, timeout: options.connectTimeout, maximumSize: options.maximumMessageBytes, caFile: options.caFile)
-        } catch {
-            throw .transport(error)
-        }
+        try options.getJSON(route, from: address)
     }
 
     /// Sends `{"type": type, "data": data}` and returns the `data` of the answer of type `expecting`.

@@ -9,12 +9,16 @@ public struct SessionOptions: Sendable, Equatable {
     /// A PEM file of authorities to trust for `https://`/`wss://` servers instead of the
     /// system's (for servers with a private or self-signed certificate).
     public var caFile: String?
+    /// A token sent as `Authorization: Bearer <token>` to this server. Without one, the
+    /// Hugging Face token (``HubRepository/token``) goes to Hugging Face Spaces
+    /// (`https://*.hf.space`) and to no other server.
+    public var bearerToken: String?
 
     /// The defaults.
     public init() {}
 
     /// The keys the JSON form accepts.
-    public static let keys = ["connect_timeout", "message_timeout", "max_message_bytes", "ca_file"]
+    public static let keys = ["connect_timeout", "message_timeout", "max_message_bytes", "ca_file", "bearer_token"]
 
     /// Reads `{"connect_timeout": 10, "message_timeout": 60, "max_message_bytes": 104857600}`,
     /// every key optional; unknown keys and bad values are refused with a message naming them.
@@ -45,5 +49,32 @@ public struct SessionOptions: Sendable, Equatable {
         case .string(let path)?: caFile = path
         default: throw .invalidArgument("option 'ca_file' must be the path of a PEM file")
         }
+        switch object["bearer_token"] {
+        case nil, .null?: break
+        case .string(let token)?: bearerToken = token
+        default: throw .invalidArgument("option 'bearer_token' must be a string")
+        }
+    }
+
+    /// `GET <address><route>` as JSON, within `timeout` seconds (default: the connect time-out),
+    /// with these options' certificates, authorization and size limit.
+    public func getJSON(_ route: String, from address: ServerAddress, timeout: Double? = nil) throws(SessionError) -> JSONValue {
+        let authorization = try authorization(for: address)
+        do {
+            return try HTTPClient.getJSON(address, route: route, timeout: timeout ?? connectTimeout, maximumSize: maximumMessageBytes,
+                                          caFile: caFile, authorization: authorization)
+        } catch {
+            throw .transport(error)
+        }
+    }
+
+    /// The `Authorization` header value for requests to `address`, if any.
+    public func authorization(for address: ServerAddress) throws(SessionError) -> String? {
+        guard let token = bearerToken ?? (address.isHuggingFaceSpace ? HubRepository.token : nil) else { return nil }
+        guard !token.isEmpty, !token.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+            throw .invalidArgument(
+                "the token for \(address) (option 'bearer_token', else HF_TOKEN or the Hugging Face token file) is empty or holds a line break or control character; set it to the token alone")
+        }
+        return "Bearer \(token)"
     }
 }

@@ -2,14 +2,17 @@
 /// `/metadata`), each on its own connection.
 enum HTTPClient {
     /// The body of `GET <base><route>` as JSON; non-2xx statuses and non-JSON bodies throw.
-    static func getJSON(_ address: ServerAddress, route: String, timeout: Double, maximumSize: Int, caFile: String? = nil) throws(TransportError) -> JSONValue {
+    /// `authorization` is the `Authorization` header's value, if any.
+    static func getJSON(
+        _ address: ServerAddress, route: String, timeout: Double, maximumSize: Int, caFile: String? = nil, authorization: String? = nil
+    ) throws(TransportError) -> JSONValue {
         let url = address.description + route
         let deadline = Deadline(seconds: timeout)
         let operation = "GET \(url)"
         let connection = try address.openStream(deadline: deadline, url: url, caFile: caFile)
         defer { connection.shutdown() }
         let request = "GET \(address.pathPrefix)\(route) HTTP/1.1\r\nHost: \(address.hostHeader)\r\nAccept: application/json\r\n"
-            + "User-Agent: openenv-swift/\(OpenEnvVersion.string)\r\nConnection: close\r\n\r\n"
+            + "User-Agent: openenv-swift/\(OpenEnvVersion.string)\r\n" + authorizationLine(authorization) + "Connection: close\r\n\r\n"
         try connection.write(Array(request.utf8), deadline: deadline, operation: operation)
         var reader = ByteReader(connection: connection)
         let head = try HTTPResponseHead(reader.readHeaderBlock(limit: 65_536, deadline: deadline, operation: operation))
@@ -23,6 +26,7 @@ enum HTTPClient {
         } else {
             body = try reader.readToEnd(limit: maximumSize, deadline: deadline, operation: operation)
         }
+        if [401, 403].contains(head.status) { throw .notAuthorized(url, status: head.status) }
         guard (200..<300).contains(head.status) else {
             throw .httpStatus(head.status, route: route, body: String(decoding: body, as: UTF8.self))
         }
@@ -31,6 +35,11 @@ enum HTTPClient {
         } catch {
             throw .protocolViolation("\(route) did not answer JSON: \(error)")
         }
+    }
+
+    /// The `Authorization` header line, or nothing.
+    static func authorizationLine(_ authorization: String?) -> String {
+        authorization.map { "Authorization: \($0)\r\n" } ?? ""
     }
 
     private static func readChunked(_ reader: inout ByteReader, limit: Int, deadline: Deadline, operation: String) throws(TransportError) -> [UInt8] {

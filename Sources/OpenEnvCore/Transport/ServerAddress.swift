@@ -61,6 +61,9 @@ public struct ServerAddress: Sendable, Equatable, CustomStringConvertible {
         return (port == (secure ? 443 : 80)) ? name : "\(name):\(port)"
     }
 
+    /// Whether this is a Hugging Face Space (`https://*.hf.space`), which may be private.
+    public var isHuggingFaceSpace: Bool { secure && host.lowercased().hasSuffix(".hf.space") }
+
     /// The HTTP base URL.
     public var description: String { "\(secure ? "https" : "http")://\(hostHeader)\(pathPrefix)" }
 

@@ -14,6 +14,8 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
     case messageTooLarge(size: Int, limit: Int)
     /// An HTTP route answered with an error status.
     case httpStatus(Int, route: String, body: String)
+    /// The server refused the request without valid authorization (HTTP 401 or 403).
+    case notAuthorized(String, status: Int)
 
     public var description: String {
         switch self {
@@ -26,6 +28,9 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
         case .messageTooLarge(let size, let limit):
             return "message of \(size) bytes exceeds the limit of \(limit) bytes; raise 'max_message_bytes' if it is expected"
         case .httpStatus(let status, let route, let body): return "\(route) answered HTTP \(status): \(body.prefix(500))"
+        case .notAuthorized(let url, let status):
+            return "\(url) answered HTTP \(status): not authorized. A private Hugging Face Space needs your token: "
+                + "set HF_TOKEN (or log in with huggingface-cli); other servers take the option bearer_token"
         }
     }
 }

@@ -18,8 +18,9 @@ final class WebSocketConnection: @unchecked Sendable {
     private static let handshakeGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
     /// Opens the WebSocket at `address`'s `/ws` within `timeout` seconds; for `wss://`, TLS
-    /// verifies the server against the system's authorities or `caFile`.
-    init(address: ServerAddress, timeout: Double, maximumMessageSize: Int, caFile: String? = nil) throws(TransportError) {
+    /// verifies the server against the system's authorities or `caFile`. `authorization` is the
+    /// handshake's `Authorization` header value, if any.
+    init(address: ServerAddress, timeout: Double, maximumMessageSize: Int, caFile: String? = nil, authorization: String? = nil) throws(TransportError) {
         let url = address.webSocketURL
         let deadline = Deadline(seconds: timeout)
         connection = try address.openStream(deadline: deadline, url: url, caFile: caFile)
@@ -30,9 +31,10 @@ final class WebSocketConnection: @unchecked Sendable {
         let key = base64(nonce)
         let request = "GET \(address.pathPrefix)/ws HTTP/1.1\r\nHost: \(address.hostHeader)\r\nUpgrade: websocket\r\n"
             + "Connection: Upgrade\r\nSec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n"
-            + "User-Agent: openenv-swift/\(OpenEnvVersion.string)\r\n\r\n"
+            + "User-Agent: openenv-swift/\(OpenEnvVersion.string)\r\n" + HTTPClient.authorizationLine(authorization) + "\r\n"
         try connection.write(Array(request.utf8), deadline: deadline, operation: "connecting to \(url)")
         let head = try HTTPResponseHead(reader.readHeaderBlock(limit: 65_536, deadline: deadline, operation: "connecting to \(url)"))
+        if [401, 403].contains(head.status) { throw .notAuthorized(url, status: head.status) }
         guard head.status == 101 else {
             throw .connectionFailed(url, reason: "the server answered HTTP \(head.status) instead of switching to WebSocket; is this an OpenEnv server with a /ws endpoint?")
         }

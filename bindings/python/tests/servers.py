@@ -129,6 +129,34 @@ def faulty_env_source(template_factory) -> Path:
     return package.parent
 
 
+GATE = '''"""faulty_env's app behind a gate that wants "Authorization: Bearer $REQUIRED_TOKEN"
+on every route but /health, as a private Hugging Face Space does."""
+import os
+
+from faulty_env.server.app import app as inner
+
+EXPECTED = ("Bearer " + os.environ["REQUIRED_TOKEN"]).encode()
+
+
+async def app(scope, receive, send):
+    if scope["type"] in ("http", "websocket") and scope["path"] != "/health" and dict(scope["headers"]).get(b"authorization") != EXPECTED:
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})  # before accepting: uvicorn answers HTTP 403
+        else:
+            await send({"type": "http.response.start", "status": 401, "headers": [(b"content-type", b"application/json")]})
+            await send({"type": "http.response.body", "body": b'{"error": "Invalid credentials"}'})
+        return
+    await inner(scope, receive, send)
+'''
+
+
+def private_space(template_factory, token: str) -> Server:
+    """faulty_env served behind a token gate (see GATE), like a private Space."""
+    folder = faulty_env_source(template_factory)
+    (folder / "token_gate.py").write_text(GATE)
+    return Server("token_gate:app", folder, env={"REQUIRED_TOKEN": token})
+
+
 def serve(app: str, app_dir: Optional[Path] = None) -> Iterator[Server]:
     server = Server(app, app_dir)
     try:

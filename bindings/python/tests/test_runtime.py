@@ -17,13 +17,15 @@ import pytest
 
 from conftest import ChildVenv
 from openenv_swift import (
+    AutoAction,
     AutoEnv,
+    EnvConnectionError,
     EnvTimeoutError,
     InvalidArgumentError,
     ServerStartError,
     SwiftEnvClient,
 )
-from servers import Server, faulty_env_source, serve
+from servers import Server, faulty_env_source, private_space, serve
 
 
 def answers(url: str) -> bool:
@@ -279,3 +281,44 @@ def test_hf_hub_offline_forbids_the_install_and_the_space_look_up(monkeypatch: p
         AutoEnv.from_env("meta-pytorch/echo-env", trust_remote_code=True)
     with pytest.raises(InvalidArgumentError, match="HF_HUB_OFFLINE is set, so the Space meta-pytorch/echo-env cannot be looked up"):
         AutoEnv.from_env("meta-pytorch/echo-env", skip_install=True)
+
+
+@pytest.fixture(scope="module")
+def private(template_factory):
+    server = private_space(template_factory, "hf_s3cret")
+    yield server
+    server.stop()
+
+
+def test_hf_token_reaches_a_private_space(private: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_TOKEN", "hf_s3cret")
+    with AutoEnv.from_env("someone/private-env", base_url=private.url, skip_install=True) as env:
+        assert env.step(message="let in").observation.echoed_message == "let in"
+        assert env.schema()["action"]["title"] == "FaultyAction"
+    assert AutoAction.from_env("someone/private-env", base_url=private.url).__name__ == "FaultyAction"
+
+
+def test_a_private_space_without_the_token_says_what_to_set(private: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.setenv("HF_HOME", "/nonexistent")
+    with pytest.raises(EnvConnectionError, match="HTTP 403: not authorized. A private Hugging Face Space needs your token: set HF_TOKEN"):
+        AutoEnv.from_env("someone/private-env", base_url=private.url, skip_install=True)
+    monkeypatch.setenv("HF_TOKEN", "hf_wrong")
+    with pytest.raises(EnvConnectionError, match="HTTP 403: not authorized"):
+        AutoEnv.from_env("someone/private-env", base_url=private.url, skip_install=True)
+    with pytest.raises(EnvConnectionError, match="/schema answered HTTP 401: not authorized. A private Hugging Face Space"):
+        AutoAction.from_env("someone/private-env", base_url=private.url)
+
+
+def test_hf_token_goes_to_no_other_server(private: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_TOKEN", "hf_s3cret")
+    with pytest.raises(EnvConnectionError, match="HTTP 403"):
+        SwiftEnvClient(private.url)
+    with pytest.raises(EnvConnectionError, match="HTTP 403"):
+        AutoEnv.from_env("no-such-env", base_url=private.url, skip_install=True)
+
+
+def test_a_token_that_would_break_the_header_is_refused(private: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_TOKEN", "hf_s3cret\r\nX-Injected: yes")
+    with pytest.raises(InvalidArgumentError, match="line break or control character"):
+        AutoEnv.from_env("someone/private-env", base_url=private.url, skip_install=True)
