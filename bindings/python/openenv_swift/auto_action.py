@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 from typing import Any, Dict, Optional
 
 from . import discovery
 from ._native import call_json
 from .schema_action import action_class
 from ._factory import Factory
+from .errors import ConsentRequiredError, EnvironmentNotFoundError
 
 
 class AutoAction(Factory):
@@ -22,23 +24,32 @@ class AutoAction(Factory):
     def from_env(cls, name: str, skip_install: bool = False, base_url: Optional[str] = None, trust_remote_code: bool = False) -> type:
         """The Action class (not an instance) of environment ``name``.
 
-        The installed package's own class when there is one (a Hub name's package is installed
-        first, with consent). With ``skip_install=True``, or given ``base_url``, a class built
-        from the server's action JSON Schema instead: its keyword constructor checks required
-        fields, types, enums and bounds before anything is sent. The schema comes from
-        ``base_url``, else the running Space (Hub names), else the environment's own server,
-        started for the question.
+        The installed package's own class when there is one; a Hub name's package is
+        installed first if consent is given (``trust_remote_code=True``,
+        ``OPENENV_TRUST_REMOTE_CODE=1`` or a yes at the prompt). Otherwise (``skip_install=True``,
+        no consent, or a ``base_url`` whose environment is not installed) a class built from
+        the server's action JSON Schema, whose keyword constructor checks required fields,
+        types, enums and bounds before anything is sent. That schema comes from ``base_url``,
+        else the running Space (Hub names), else the environment's own server.
 
         Raises:
-            EnvironmentNotFoundError: no installed environment answers to ``name``.
+            EnvironmentNotFoundError: no installed environment answers to ``name`` (and no
+                ``base_url`` is given).
             ImportError: the package is installed but its action class cannot be imported.
         """
-        if skip_install or base_url is not None:
-            options = {"search_paths": list(sys.path), "python": sys.executable, "base_url": base_url}
-            schema = call_json("openenv_server_schema", name, json.dumps(options))
-            return action_class(schema)
-        info = discovery.hub_environment(name, trust_remote_code) if "/" in name else discovery.environment(name)
-        return discovery.import_class(info, "module", "action_class")
+        if not skip_install:
+            try:
+                info = discovery.hub_environment(name, trust_remote_code) if "/" in name else discovery.environment(name)
+                return discovery.import_class(info, "module", "action_class")
+            except ConsentRequiredError:
+                warnings.warn(f"the client code of {name} is not installed and may not be without your consent; using an action "
+                              "class built from its server's schema (pass trust_remote_code=True for the package's own class)",
+                              stacklevel=2)
+            except EnvironmentNotFoundError:
+                if base_url is None:
+                    raise
+        options = {"search_paths": list(sys.path), "python": sys.executable, "base_url": base_url}
+        return action_class(call_json("openenv_server_schema", name, json.dumps(options)))
 
     @classmethod
     def from_hub(cls, env_name: str, skip_install: bool = False, **kwargs: Any) -> type:

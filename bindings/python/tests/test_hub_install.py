@@ -83,6 +83,23 @@ def test_no_consent_without_a_terminal_is_refused(hub: Path, server: Server, chi
     assert not list(venv.site_packages.glob("openenv_hubby_env-*.dist-info"))
 
 
+def test_without_consent_actions_come_from_the_spaces_schema(hub: Path, server: Server, child_venv_factory) -> None:
+    venv = child_venv_factory("schema")
+    code = ("import warnings\nfrom openenv_swift import AutoAction\n"
+            "with warnings.catch_warnings(record=True) as caught:\n"
+            "    warnings.simplefilter('always')\n"
+            f"    Action = AutoAction.from_env({SPACE!r}, base_url={server.url!r})\n"
+            "print(Action.__name__, Action(message='typed').message, type(Action).__name__)\n"
+            "print(caught[0].message)\n")
+    result = subprocess.run([str(venv.python), "-c", code], capture_output=True, text=True, env=environment(hub),
+                            stdin=subprocess.DEVNULL, timeout=120)
+    assert result.returncode == 0, result.stderr
+    first, warning = result.stdout.splitlines()
+    assert first.split() == ["FaultyAction", "typed", "type"]  # the class the Space's server describes
+    assert "not installed and may not be without your consent" in warning and "trust_remote_code=True" in warning
+    assert not list(venv.site_packages.glob("openenv_hubby_env-*.dist-info"))
+
+
 def test_consent_refused_at_the_prompt(hub: Path, server: Server, child_venv_factory) -> None:
     venv = child_venv_factory("prompt")
     code = ("from openenv_swift import AutoEnv, ConsentRequiredError\n"
