@@ -26,6 +26,7 @@ sys.path.insert(0, str(REPO / "bindings" / "python" / "tests"))
 PYTHON_LOOP = """
 import json, resource, time
 {client}
+step = env.step
 def cpu():
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime * 1e6, usage.ru_stime * 1e6
@@ -34,7 +35,7 @@ latencies = []
 cpu_before, started = cpu(), time.perf_counter()
 for _ in range({steps}):
     before = time.perf_counter()
-    env.step(action)
+    step(action)
     latencies.append((time.perf_counter() - before) * 1e6)
 elapsed, cpu_after = time.perf_counter() - started, cpu()
 env.close()
@@ -49,6 +50,24 @@ from parrot_env import ParrotAction, ParrotEnv
 env = ParrotEnv(base_url={url!r}).sync()
 env.connect()
 action = ParrotAction(message="hello")
+"""
+
+# The floor of any ctypes binding: the engine's step call with the action's JSON bytes and the
+# answer's bytes, and no Python objects made from either.
+BARE_CALL_CLIENT = """
+from openenv_swift import SwiftEnvClient
+class Bare:
+    def __init__(self, url):
+        self.client = SwiftEnvClient(url)
+        self.native_step, self.handle = self.client._step, self.client._handle
+    def reset(self):
+        self.client.reset()
+    def step(self, action):
+        return self.native_step(self.handle, action)
+    def close(self):
+        self.client.close()
+env = Bare({url!r})
+action = b'{{"message":"hello"}}'
 """
 
 SWIFT_CLIENT = """
@@ -83,6 +102,7 @@ def main() -> None:
             commands = {
                 "reference (openenv-core EnvClient, sync)": [PYTHON, "-c", PYTHON_LOOP.format(client=REFERENCE_CLIENT.format(url=url), steps=steps)],
                 "openenv_swift (Python)": [PYTHON, "-c", PYTHON_LOOP.format(client=SWIFT_CLIENT.format(url=url), steps=steps)],
+                "bare ctypes call (no Python objects)": [PYTHON, "-c", PYTHON_LOOP.format(client=BARE_CALL_CLIENT.format(url=url), steps=steps)],
                 "Swift loop (openenv-swift bench)": [str(REPO / ".build" / "release" / "openenv-swift"), "bench", "--base-url", url,
                                                      "--steps", str(steps), "--action", '{"message": "hello"}'],
                 "C loop (libopenenv.so)": [str(loop), url, '{"message": "hello"}', str(steps)],
@@ -109,6 +129,9 @@ def main() -> None:
     print(f"\nopenenv_swift against the reference: {swift['steps_per_second'] / reference['steps_per_second']:.2f}x the steps/s, "
           f"{total(reference) / total(swift):.1f}x less client CPU per step, "
           f"{reference['user_us_per_step'] / swift['user_us_per_step']:.1f}x less user-space CPU.")
+    print("\nEvery client against the reference (steps/s ratio, client CPU ratio):")
+    for name, row in rows.items():
+        print(f"- {name}: {row['steps_per_second'] / reference['steps_per_second']:.2f}x, {total(reference) / total(row):.1f}x less CPU")
 
 
 if __name__ == "__main__":

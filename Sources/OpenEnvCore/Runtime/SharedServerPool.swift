@@ -49,8 +49,10 @@ final class SharedServerPool: @unchecked Sendable {
     /// Opens a session with `environment`: on a running server with room, else on a new one.
     func openSession(environment: EnvironmentInfo, options: LaunchOptions) throws -> EnvSession {
         let key = Key(environment, options)
-        while let entry = reserveRunningServer(key) {
+        var tried: [Entry] = []
+        while let entry = reserveRunningServer(key, excluding: tried) {
             if let session = joinedSession(entry, options: options.session) { return session }
+            tried.append(entry)
         }
         let process = try LocalServerProcess(
             environment: environment, python: options.python, environmentVariables: options.environmentVariables, waitTimeout: options.waitTimeout)
@@ -65,10 +67,11 @@ final class SharedServerPool: @unchecked Sendable {
         lock.withLock { entries[Key(environment, options)]?.first(where: { !$0.process.hasExited })?.process.baseURL }
     }
 
-    /// A running server for `key` that may have room, with a lease taken on it.
-    private func reserveRunningServer(_ key: Key) -> Entry? {
+    /// A running server for `key` that may have room and is not in `tried`, with a lease taken on it.
+    private func reserveRunningServer(_ key: Key, excluding tried: [Entry]) -> Entry? {
         lock.withLock {
-            guard let entry = entries[key]?.first(where: { $0.hasRoom && !$0.process.hasExited }) else { return nil }
+            let candidate = entries[key]?.first { entry in entry.hasRoom && !entry.process.hasExited && !tried.contains { $0 === entry } }
+            guard let entry = candidate else { return nil }
             entry.leases += 1
             return entry
         }

@@ -46,10 +46,18 @@ def edited(template_factory, name: str, file: str, edit) -> Path:
 @pytest.fixture(scope="module")
 def runtime_venv(template_factory, child_venv_factory) -> ChildVenv:
     """A venv with envvar_env (reset echoes $OPENENV_TEST_VALUE), crashing_env (its app raises
-    on import), stuck_env (its app never finishes importing) and faulty_env (serves 4 sessions
-    at once)."""
+    on import), stuck_env (its app never finishes importing), faulty_env (serves 4 sessions
+    at once) and picky_env (allows 4 sessions, but its second environment fails to start)."""
     venv = child_venv_factory("runtime")
     venv.install(faulty_env_source(template_factory) / "faulty_env")
+    edited(template_factory, "picky_env", "server/app.py", lambda text: text.replace("max_concurrent_envs=1", "max_concurrent_envs=4"))
+    edited(template_factory, "picky_env", "server/picky_env_environment.py",
+           lambda text: text.replace("    def __init__(self):\n",
+                                     "    made = 0\n\n    def __init__(self):\n"
+                                     "        type(self).made += 1\n"
+                                     "        if type(self).made > 1:\n"
+                                     "            raise RuntimeError('only one picky environment per server')\n", 1))
+    venv.install(template_factory("picky_env"))
     venv.install(edited(template_factory, "envvar_env", "server/envvar_env_environment.py",
                         lambda text: re.sub(r'echoed_message="[^"]*ready!"',
                                             'echoed_message=__import__("os").environ.get("OPENENV_TEST_VALUE", "unset")', text, count=1)))
@@ -160,6 +168,16 @@ print(json.dumps(report))
         "single_session_servers_apart": True,
         "parrot_echo": "own server",
     }
+
+
+def test_a_running_server_that_fails_a_new_session_is_passed_over(runtime_venv: ChildVenv) -> None:
+    code = ("from openenv_swift import AutoEnv\n"
+            "first = AutoEnv.from_env('picky')\nsecond = AutoEnv.from_env('picky')\n"
+            "print(first.base_url != second.base_url, second.step(message='own').observation.echoed_message)\n"
+            "first.close()\nsecond.close()\n")
+    result = in_venv(runtime_venv, code, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "own"]
 
 
 def test_killing_the_python_parent_leaves_no_server(runtime_venv: ChildVenv) -> None:
