@@ -129,7 +129,7 @@ int openenv_list_text(const char *kind, const char *options_json, char **out_tex
  *                                    system's (a private or self-signed certificate)
  *   "bearer_token": "..."            sent as "Authorization: Bearer ..." to this server. Without
  *                                    it, the Hugging Face token (HF_TOKEN, HUGGING_FACE_HUB_TOKEN
- *                                    or the huggingface-cli login file) goes to https://*.hf.space
+ *                                    or the huggingface-cli login file) goes to https://NAME.hf.space
  *                                    servers, and to a base_url given with a Hub name; to no other.
  * https:// and wss:// servers are reached over TLS; their certificate and name are verified.
  */

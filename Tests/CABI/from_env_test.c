@@ -32,6 +32,36 @@ int main(int argc, char **argv) {
     CHECK(openenv_step(env, "{\"message\": \"from C\"}", &json) == OPENENV_OK && strstr(json, "\"echoed_message\":\"from C\""),
           "step: %s", json ? json : openenv_last_error());
     openenv_string_free(json);
+
+    /* Actions checked against the server's schema before they are sent. */
+    char *schema = NULL;
+    CHECK(openenv_server_schema(argv[2], options, &schema) == OPENENV_OK && strstr(schema, "\"ParrotAction\""),
+          "server_schema: %s", schema ? schema : openenv_last_error());
+    if (schema) {
+        json = NULL;
+        CHECK(openenv_action_fields(schema, &json) == OPENENV_OK && strstr(json, "{\"name\":\"message\",\"required\":true"),
+              "action_fields: %s", json ? json : openenv_last_error());
+        openenv_string_free(json);
+        json = NULL;
+        CHECK(openenv_validate_action(schema, "{\"message\": \"hi\"}", &json) == OPENENV_OK && strcmp(json, "{\"message\":\"hi\"}") == 0,
+              "validate a good action: %s", json ? json : openenv_last_error());
+        openenv_string_free(json);
+        json = NULL;
+        CHECK(openenv_validate_action(schema, "{\"message\": 5, \"extra\": 1}", &json) == OPENENV_INVALID_ACTION && json == NULL,
+              "validate a bad action");
+        CHECK(strstr(openenv_last_error(), "field 'message': expected string, got 5") && strstr(openenv_last_error(), "unknown field 'extra'"),
+              "bad action message: %s", openenv_last_error());
+        CHECK(openenv_last_error_details(&json) == OPENENV_OK && strstr(json, "\"problems\":["), "bad action details: %s", json);
+        openenv_string_free(json);
+        json = NULL;
+        CHECK(openenv_validate_action(schema, "[1]", &json) == OPENENV_INVALID_ARGUMENT, "an action that is not an object");
+        CHECK(openenv_validate_action(schema, "{nope", &json) == OPENENV_INVALID_ARGUMENT, "malformed action JSON");
+        CHECK(openenv_validate_action(NULL, "{}", &json) == OPENENV_INVALID_ARGUMENT, "NULL schema");
+        CHECK(openenv_validate_action("{\"type\": \"string\"}", "{}", &json) == OPENENV_INVALID_ARGUMENT, "a schema that is not an object's");
+        CHECK(openenv_action_fields(schema, NULL) == OPENENV_INVALID_ARGUMENT, "action_fields without out_json");
+    }
+    openenv_string_free(schema);
+
     CHECK(openenv_close(env) == OPENENV_OK, "close");
 
     openenv_env *other = NULL;
