@@ -53,3 +53,16 @@ func checkOut<T>(_ out: UnsafeMutablePointer<T?>?, named name: String) throws(FF
     out.pointee = nil
     return out
 }
+
+/// Answers a question about a target (an environment name, a Hub name, a URL) under launch
+/// options (JSON) with JSON text handed out through `out`.
+func launchAnswer(
+    _ target: UnsafePointer<CChar>?, named name: String, _ options: UnsafePointer<CChar>?,
+    _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, answer: (String, LaunchOptions) throws -> JSONValue
+) -> Int32 {
+    exported {
+        let out = try checkOut(out, named: "out_json")
+        let text = try string(target, named: name)
+        try give(answer(text, LaunchOptions(json: json(options, named: "options_json"))).serialized(), to: out)
+    }
+}

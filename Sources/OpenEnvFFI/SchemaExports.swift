@@ -30,11 +30,8 @@ public func openenv_validate_action(
 public func openenv_server_schema(
     _ target: UnsafePointer<CChar>?, _ options: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 {
-    exported {
-        let out = try checkOut(out, named: "out_json")
-        let target = try string(target, named: "target")
-        let launch = try LaunchOptions(json: json(options, named: "options_json"))
-        try give(EnvironmentLauncher.schema(of: target, options: launch).serialized(), to: out)
+    launchAnswer(target, named: "target", options, out) { target, launch in
+        try EnvironmentLauncher.schema(of: target, options: launch)
     }
 }
 

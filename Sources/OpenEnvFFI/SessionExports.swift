@@ -31,10 +31,8 @@ public func openenv_from_hub(
 public func openenv_launch_plan(
     _ name: UnsafePointer<CChar>?, _ options: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 {
-    exported {
-        let out = try checkOut(out, named: "out_json")
-        let name = try string(name, named: "name")
-        try give(EnvironmentLauncher.plan(name, options: LaunchOptions(json: json(options, named: "options_json"))).json.serialized(), to: out)
+    launchAnswer(name, named: "name", options, out) { name, launch in
+        try EnvironmentLauncher.plan(name, options: launch).json
     }
 }
 
@@ -54,15 +52,11 @@ private func openSession(
 public func openenv_hub_install(
     _ repoID: UnsafePointer<CChar>?, _ options: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 {
-    exported {
-        let out = try checkOut(out, named: "out_json")
-        let name = try string(repoID, named: "repo_id")
-        let launch = try LaunchOptions(json: json(options, named: "options_json"))
+    launchAnswer(repoID, named: "repo_id", options, out) { name, launch in
         guard let python = launch.python else {
             throw FFIError(.invalidArgument, "option 'python' is required: the interpreter to install the Space's package into")
         }
-        let info = try HubEnvironment.resolve(name, discovery: launch.discovery, python: python, trustRemoteCode: launch.trustRemoteCode)
-        try give(info.json.serialized(), to: out)
+        return try HubEnvironment.resolve(name, discovery: launch.discovery, python: python, trustRemoteCode: launch.trustRemoteCode).json
     }
 }
 
