@@ -2,7 +2,10 @@
 against openenv_swift, and the plain Swift and C loops, one after another against the same
 server in one run. Prints a Markdown report with ratios.
 
-Run: .venv/bin/python benchmarks/step_bench.py [--steps 5000]   (after scripts/setup.sh)
+Run: .venv/bin/python benchmarks/step_bench.py [--steps 5000] [--nio]   (after scripts/setup.sh)
+
+--nio also builds benchmarks/nio_transport (a SwiftNIO WebSocket client, the measured
+alternative to the engine's blocking socket transport) and adds its two loops.
 """
 
 from __future__ import annotations
@@ -86,6 +89,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--steps", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--nio", action="store_true", help="also measure the SwiftNIO transport (builds benchmarks/nio_transport)")
     arguments = parser.parse_args()
     steps, rounds = arguments.steps, arguments.rounds
     from servers import Server
@@ -96,6 +100,9 @@ def main() -> None:
         library = REPO / ".build" / "release"
         subprocess.run([compiler, "-O2", "-I", str(REPO / "include"), str(REPO / "benchmarks" / "step_loop.c"), "-L", str(library),
                         "-lopenenv", f"-Wl,-rpath,{library}", "-o", str(loop)], check=True)
+        nio_package = REPO / "benchmarks" / "nio_transport"
+        if arguments.nio:
+            subprocess.run(["swift", "build", "-c", "release", "--package-path", str(nio_package)], check=True, stdout=subprocess.DEVNULL)
         server = Server("parrot_env.server.app:app")
         try:
             url = server.url
@@ -107,6 +114,10 @@ def main() -> None:
                                                      "--steps", str(steps), "--action", '{"message": "hello"}'],
                 "C loop (libopenenv.so)": [str(loop), url, '{"message": "hello"}', str(steps)],
             }
+            if arguments.nio:
+                nio_loop = str(nio_package / ".build" / "release" / "nio-step-loop")
+                for mode, label in [("blocking", "SwiftNIO, blocking caller (what the FFI needs)"), ("async", "SwiftNIO, async (NIOAsyncChannel)")]:
+                    commands[label] = [nio_loop, mode, "127.0.0.1", str(server.port), str(steps), '{"message": "hello"}']
             # Rounds interleave the clients, so drift in the machine's speed hits all of them alike.
             samples: dict[str, list[dict]] = {name: [] for name in commands}
             for _ in range(rounds):
