@@ -313,7 +313,7 @@ def test_hf_token_reaches_a_private_space(private: Server, monkeypatch: pytest.M
     with AutoEnv.from_env("someone/private-env", base_url=private.url, skip_install=True) as env:
         assert env.step(message="let in").observation.echoed_message == "let in"
         assert env.schema()["action"]["title"] == "FaultyAction"
-    assert AutoAction.from_env("someone/private-env", base_url=private.url).__name__ == "FaultyAction"
+    assert AutoAction.from_env("someone/private-env", base_url=private.url, skip_install=True).__name__ == "FaultyAction"
 
 
 def test_a_private_space_without_the_token_says_what_to_set(private: Server, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -325,7 +325,7 @@ def test_a_private_space_without_the_token_says_what_to_set(private: Server, mon
     with pytest.raises(EnvConnectionError, match="HTTP 403: not authorized"):
         AutoEnv.from_env("someone/private-env", base_url=private.url, skip_install=True)
     with pytest.raises(EnvConnectionError, match="/schema answered HTTP 401: not authorized. A private Hugging Face Space"):
-        AutoAction.from_env("someone/private-env", base_url=private.url)
+        AutoAction.from_env("someone/private-env", base_url=private.url, skip_install=True)
 
 
 def test_hf_token_goes_to_no_other_server(private: Server, monkeypatch: pytest.MonkeyPatch) -> None:
