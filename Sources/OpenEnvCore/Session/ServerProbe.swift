@@ -7,11 +7,11 @@ public struct ServerProbe: Sendable {
     /// `GET /schema`.
     public let schema: JSONValue
 
-    /// Asks the server at `address`, each request within `timeout` seconds.
-    public init(address: ServerAddress, timeout: Double = 10) throws(TransportError) {
-        let limit = SessionOptions().maximumMessageBytes
-        health = try HTTPClient.getJSON(address, route: "/health", timeout: timeout, maximumSize: limit)
-        metadata = try HTTPClient.getJSON(address, route: "/metadata", timeout: timeout, maximumSize: limit)
-        schema = try HTTPClient.getJSON(address, route: "/schema", timeout: timeout, maximumSize: limit)
+    /// Asks the server at `address`, each request within `timeout` seconds, with `options`'
+    /// certificates, authorization (a Hugging Face Space gets the Hub token) and size limit.
+    public init(address: ServerAddress, options: SessionOptions = SessionOptions(), timeout: Double = 10) throws(SessionError) {
+        health = try options.getJSON("/health", from: address, timeout: timeout)
+        metadata = try options.getJSON("/metadata", from: address, timeout: timeout)
+        schema = try options.getJSON("/schema", from: address, timeout: timeout)
     }
 }
