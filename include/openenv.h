@@ -178,15 +178,16 @@ int openenv_from_hub(const char *repo_id, const char *options_json, openenv_env 
 int openenv_launch_plan(const char *name, const char *options_json, char **out_json);
 
 /*
- * The installed environment behind the Hugging Face Space repo_id (ENV as for
- * openenv_discover), installing its client code first when no installed environment matches
- * the Space's name: `uv pip install` (uv on PATH) or `<python> -m pip install` of
+ * The installed environment behind `name` (ENV as for openenv_discover): an installed
+ * environment by any spelling, or for a Hugging Face Space repo id ("owner/space"), the
+ * environment matching the Space's name, its client code installed first when none does:
+ * `uv pip install` (uv on PATH) or `<python> -m pip install` of
  * git+<HF_ENDPOINT or https://huggingface.co>/spaces/owner/space, with the installer's output
  * on stderr. Installing needs consent: option "trust_remote_code": true, or
  * OPENENV_TRUST_REMOTE_CODE=1, or a yes at a prompt when stdin is a terminal; otherwise
  * OPENENV_CONSENT_REQUIRED. Option "python" (required) names the interpreter to install into.
  */
-int openenv_hub_install(const char *repo_id, const char *options_json, char **out_json);
+int openenv_resolve(const char *name, const char *options_json, char **out_json);
 
 /* The base URL of the session's server, through *out_url (free with openenv_string_free). */
 int openenv_base_url(openenv_env *env, char **out_url);

@@ -48,13 +48,13 @@ private func openSession(
     }
 }
 
-@_cdecl("openenv_hub_install")
-public func openenv_hub_install(
-    _ repoID: UnsafePointer<CChar>?, _ options: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+@_cdecl("openenv_resolve")
+public func openenv_resolve(
+    _ name: UnsafePointer<CChar>?, _ options: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 {
-    launchAnswer(repoID, named: "repo_id", options, out) { name, launch in
+    launchAnswer(name, named: "name", options, out) { name, launch in
         guard let python = launch.python else {
-            throw FFIError(.invalidArgument, "option 'python' is required: the interpreter to install the Space's package into")
+            throw FFIError(.invalidArgument, "option 'python' is required: the interpreter a Hub Space's package is installed into")
         }
         return try HubEnvironment.resolve(name, discovery: launch.discovery, python: python, trustRemoteCode: launch.trustRemoteCode).json
     }

@@ -52,6 +52,13 @@ int main(int argc, char **argv) {
     openenv_string_free(json);
 
     json = NULL;
+    CHECK(openenv_env_details(argv[2], options, &json) == OPENENV_OK && strstr(json, "\"import_name\":\"parrot_env\"")
+              && strstr(json, "\"search_path\":"), "env_details: %s", json ? json : openenv_last_error());
+    openenv_string_free(json);
+    json = NULL;
+    CHECK(openenv_env_details("no-such-env", options, &json) == OPENENV_NOT_FOUND && json == NULL, "env_details of an unknown name");
+
+    json = NULL;
     CHECK(openenv_action_info(argv[2], options, &json) == OPENENV_OK, "action_info: %s", openenv_last_error());
     CHECK(json && strstr(json, "\"action_class\":"), "action_info json");
     openenv_string_free(json);

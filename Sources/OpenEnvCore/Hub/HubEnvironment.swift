@@ -1,12 +1,14 @@
-/// The installed environment behind a Hub name, installing the Space's client code first when
+/// The installed environment behind a name, installing a Hub Space's client code first when
 /// it is not installed (with consent; see `HubInstaller`).
 public enum HubEnvironment {
-    /// The environment whose key or distribution matches the Space, installed if needed.
+    /// The installed environment `name` (any spelling); for a Hub name, the environment whose
+    /// key or distribution matches the Space, installed first if needed.
     /// - Parameters:
     ///   - python: the interpreter to install into (for the Python binding, `sys.executable`).
     public static func resolve(_ name: String, discovery: DiscoveryOptions, python: String, trustRemoteCode: Bool) throws -> EnvironmentInfo {
-        let repository = try HubRepository(name)
         let current = discovery.discovery
+        guard HubRepository.looksLikeHubName(name) else { return try current.environment(named: name) }
+        let repository = try HubRepository(name)
         if let installed = try? current.environment(named: repository.space) { return installed }
         if HubRepository.isOffline {
             throw RuntimeError.invalidOption(

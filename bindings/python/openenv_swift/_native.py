@@ -64,7 +64,7 @@ _SIGNATURES: Dict[str, list] = {
     "openenv_from_hub": [_TEXT, _TEXT, _OUT],
     "openenv_base_url": [_HANDLE, _OUT],
     "openenv_launch_plan": [_TEXT, _TEXT, _OUT],
-    "openenv_hub_install": [_TEXT, _TEXT, _OUT],
+    "openenv_resolve": [_TEXT, _TEXT, _OUT],
     "openenv_action_fields": [_TEXT, _OUT],
     "openenv_validate_action": [_TEXT, _TEXT, _OUT],
     "openenv_server_schema": [_TEXT, _TEXT, _OUT],

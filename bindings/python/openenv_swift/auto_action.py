@@ -39,8 +39,7 @@ class AutoAction(Factory):
         """
         if not skip_install:
             try:
-                info = discovery.hub_environment(name, trust_remote_code) if "/" in name else discovery.environment(name)
-                return discovery.import_class(info, "module", "action_class")
+                return discovery.import_class(discovery.resolve(name, trust_remote_code), "module", "action_class")
             except ConsentRequiredError:
                 warnings.warn(f"the client code of {name} is not installed and may not be without your consent; using an action "
                               "class built from its server's schema (pass trust_remote_code=True for the package's own class)",

@@ -52,7 +52,7 @@ class AutoEnv(Factory):
         """
         observation_class = state_class = None
         if not skip_install:
-            info = discovery.hub_environment(name, trust_remote_code) if "/" in name else discovery.details(name)
+            info = discovery.resolve(name, trust_remote_code)
             observation_class = discovery.optional_class(info, "module", "observation_class")
             state_class = discovery.optional_class(info, "module", "state_class")
         options: Dict[str, Any] = {

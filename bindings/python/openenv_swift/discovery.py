@@ -16,20 +16,16 @@ def environment(name: str) -> Dict[str, Any]:
     return call_json("openenv_env_info", name, discovery_options())
 
 
-def details(name: str) -> Dict[str, Any]:
-    """Every field the engine knows of environment ``name``, module paths included."""
-    if not isinstance(name, str):
-        raise TypeError(f"environment name must be a str, not {type(name).__name__}")
-    return call_json("openenv_env_details", name, discovery_options())
-
-
-def hub_environment(name: str, trust_remote_code: bool) -> Dict[str, Any]:
-    """The installed environment behind Hub name ``name``, installing the Space's client code
-    into this interpreter first if needed (with consent)."""
+def resolve(name: str, trust_remote_code: bool) -> Dict[str, Any]:
+    """Every field the engine knows of the installed environment behind ``name``: any
+    spelling, or a Hub name, whose client code is installed into this interpreter first if
+    needed (with consent)."""
     import sys
 
+    if not isinstance(name, str):
+        raise TypeError(f"environment name must be a str, not {type(name).__name__}")
     options = json.dumps({"search_paths": list(sys.path), "python": sys.executable, "trust_remote_code": trust_remote_code})
-    info = call_json("openenv_hub_install", name, options)
+    info = call_json("openenv_resolve", name, options)
     importlib.invalidate_caches()
     return info
 
