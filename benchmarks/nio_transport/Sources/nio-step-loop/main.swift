@@ -54,17 +54,40 @@ func cpuMicroseconds() -> (user: Double, system: Double) {
             Double(usage.ru_stime.tv_sec) * 1e6 + Double(usage.ru_stime.tv_usec))
 }
 
-func report(steps: Int, latencies: [Double], elapsed: Double, before: (user: Double, system: Double)) {
-    let after = cpuMicroseconds()
-    let sorted = latencies.sorted()
-    let result: [String: Double] = [
-        "steps": Double(steps), "steps_per_second": Double(steps) / elapsed,
-        "p50_us": sorted[sorted.count / 2], "p99_us": sorted[Int(Double(sorted.count) * 0.99)],
-        "user_us_per_step": (after.user - before.user) / Double(steps),
-        "system_us_per_step": (after.system - before.system) / Double(steps),
-    ]
-    let data = try! JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
-    print(String(decoding: data, as: UTF8.self))
+/// Times the steps of one loop and prints the loops' common JSON report.
+struct StepTimer {
+    private var latencies: [Double] = []
+    private let before = cpuMicroseconds()
+    private let started = now()
+
+    /// Times one step.
+    mutating func step(_ body: () throws -> Void) rethrows {
+        let sent = now()
+        try body()
+        latencies.append(now() - sent)
+    }
+
+    /// Times one step of async work.
+    mutating func step(_ body: () async throws -> Void) async rethrows {
+        let sent = now()
+        try await body()
+        latencies.append(now() - sent)
+    }
+
+    func report() {
+        let elapsed = (now() - started) / 1e6
+        let after = cpuMicroseconds()
+        let steps = Double(latencies.count)
+        let sorted = latencies.sorted()
+        let result: [String: Double] = [
+            "steps": steps, "steps_per_second": steps / elapsed,
+            "p50_us": sorted[sorted.count / 2], "p99_us": sorted[Int(steps * 0.99)],
+            "user_us_per_step": (after.user - before.user) / steps,
+            "system_us_per_step": (after.system - before.system) / steps,
+        ]
+        let data = try! JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+        print(String(decoding: data, as: UTF8.self))
+    }
 }
 
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e3 }
@@ -108,16 +131,9 @@ func runBlocking(_ channel: Channel, handler: AnswerHandler, steps: Int, action:
     }
     try exchange(#"{"type":"reset","data":{}}"#)
     let request = #"{"type":"step","data":"# + action + "}"
-    var latencies: [Double] = []
-    latencies.reserveCapacity(steps)
-    let before = cpuMicroseconds()
-    let started = now()
-    for _ in 0..<steps {
-        let sent = now()
-        try exchange(request)
-        latencies.append(now() - sent)
-    }
-    report(steps: steps, latencies: latencies, elapsed: (now() - started) / 1e6, before: before)
+    var timer = StepTimer()
+    for _ in 0..<steps { try timer.step { try exchange(request) } }
+    timer.report()
     try channel.close().wait()
 }
 
@@ -134,16 +150,9 @@ func runAsync(_ channel: NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, steps:
         }
         try await exchange(#"{"type":"reset","data":{}}"#)
         let request = #"{"type":"step","data":"# + action + "}"
-        var latencies: [Double] = []
-        latencies.reserveCapacity(steps)
-        let before = cpuMicroseconds()
-        let started = now()
-        for _ in 0..<steps {
-            let sent = now()
-            try await exchange(request)
-            latencies.append(now() - sent)
-        }
-        report(steps: steps, latencies: latencies, elapsed: (now() - started) / 1e6, before: before)
+        var timer = StepTimer()
+        for _ in 0..<steps { try await timer.step { try await exchange(request) } }
+        timer.report()
     }
 }
 
