@@ -23,7 +23,7 @@ public struct HubInstaller: Sendable {
 
     /// Whether consent is given without asking.
     public static func consentGiven(trustRemoteCode: Bool) -> Bool {
-        trustRemoteCode || ["1", "true", "yes"].contains((FileSystem.environment("OPENENV_TRUST_REMOTE_CODE") ?? "").lowercased())
+        trustRemoteCode || FileSystem.environmentFlag("OPENENV_TRUST_REMOTE_CODE", isOneOf: ["1", "true", "yes"])
     }
 
     /// The installer's command line for `gitURL`, writing pip's report to `reportPath`.

@@ -69,7 +69,7 @@ public struct HubRepository: Sendable, Equatable, CustomStringConvertible {
 
     /// Whether `HF_HUB_OFFLINE` forbids network look-ups of the Hub and its Spaces.
     public static var isOffline: Bool {
-        ["1", "true", "yes", "on"].contains((FileSystem.environment("HF_HUB_OFFLINE") ?? "").lowercased())
+        FileSystem.environmentFlag("HF_HUB_OFFLINE", isOneOf: ["1", "true", "yes", "on"])
     }
 
     /// The user's Hugging Face token, for private Spaces: `HF_TOKEN`, else the legacy

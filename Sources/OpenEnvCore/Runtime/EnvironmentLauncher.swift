@@ -17,7 +17,7 @@ public enum EnvironmentLauncher {
 
     /// Opens a session with the Hugging Face Space `name` (`owner/space` or its URL).
     public static func openHub(_ name: String, options: LaunchOptions) throws -> EnvSession {
-        try open(planHub(HubRepository(name), options: options), options: options, session: options.session(for: name, isHubName: true))
+        try open(planHub(HubRepository(name), options: options), options: options, session: options.session(for: name))
     }
 
     /// Where the server of environment `name` comes from. Looks the Space of a Hub name up

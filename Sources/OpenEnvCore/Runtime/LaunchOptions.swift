@@ -21,9 +21,9 @@ public struct LaunchOptions: Sendable {
 
     /// The session options for `name`: a `base_url` given with a Hub name stands for that
     /// Space, so it gets the Hugging Face token (unless a `bearer_token` is given).
-    func session(for name: String, isHubName: Bool? = nil) -> SessionOptions {
+    func session(for name: String) -> SessionOptions {
         var options = session
-        if options.bearerToken == nil, baseURL != nil, isHubName ?? HubRepository.looksLikeHubName(name) {
+        if options.bearerToken == nil, baseURL != nil, HubRepository.looksLikeHubName(name) {
             options.bearerToken = HubRepository.token
         }
         return options

@@ -128,6 +128,11 @@ enum FileSystem {
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
+    /// Whether environment variable `name` is set to one of `words` (compared in lower case).
+    static func environmentFlag(_ name: String, isOneOf words: Set<String>) -> Bool {
+        environment(name).map { words.contains($0.lowercased()) } ?? false
+    }
+
     /// The value of an environment variable, or nil.
     static func environment(_ name: String) -> String? {
         getenv(name).map { String(cString: $0) }
