@@ -214,6 +214,14 @@ def discovery_options(search_paths: Optional[list] = None) -> str:
     return json.dumps({"search_paths": list(sys.path) if search_paths is None else search_paths})
 
 
+def launch_options(**extra: Any) -> Dict[str, Any]:
+    """The launch options naming this interpreter: its ``sys.path`` to search and itself to
+    serve environments with and install Hub packages into; plus ``extra``."""
+    import sys
+
+    return {"search_paths": list(sys.path), "python": sys.executable, **extra}
+
+
 def version() -> str:
     """The engine's version."""
     return call_text("openenv_version")

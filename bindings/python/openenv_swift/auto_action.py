@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import sys
 import warnings
 from typing import Any, Dict, Optional
 
 from . import discovery
-from ._native import call_json
+from ._native import call_json, launch_options
 from .schema_action import action_class
 from ._factory import Factory
 from .errors import ConsentRequiredError, EnvironmentNotFoundError
@@ -47,8 +46,7 @@ class AutoAction(Factory):
             except EnvironmentNotFoundError:
                 if base_url is None:
                     raise
-        options = {"search_paths": list(sys.path), "python": sys.executable, "base_url": base_url}
-        return action_class(call_json("openenv_server_schema", name, json.dumps(options)))
+        return action_class(call_json("openenv_server_schema", name, json.dumps(launch_options(base_url=base_url))))
 
     @classmethod
     def from_hub(cls, env_name: str, skip_install: bool = False, **kwargs: Any) -> type:

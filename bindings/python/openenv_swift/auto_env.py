@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Any, Dict, Optional
-
-from .client import SwiftEnvClient
-from .container_provider import open_client as container_provider_client
 
 from . import discovery
 from ._factory import Factory
+from ._native import launch_options
+from .client import SwiftEnvClient
+from .container_provider import open_client as container_provider_client
 
 
 class AutoEnv(Factory):
@@ -55,14 +54,7 @@ class AutoEnv(Factory):
             info = discovery.resolve(name, trust_remote_code)
             observation_class = discovery.optional_class(info, "module", "observation_class")
             state_class = discovery.optional_class(info, "module", "state_class")
-        options: Dict[str, Any] = {
-            "search_paths": list(sys.path),
-            "python": sys.executable,
-            "wait_timeout": wait_timeout,
-            "env_vars": dict(env_vars or {}),
-            "base_url": base_url,
-            "docker_image": docker_image,
-        }
+        options = launch_options(wait_timeout=wait_timeout, env_vars=dict(env_vars or {}), base_url=base_url, docker_image=docker_image)
         client_options = {"observation_class": observation_class, "state_class": state_class, **kwargs}
         if container_provider is not None:
             return container_provider_client(container_provider, name, options, client_options)

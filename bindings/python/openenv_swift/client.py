@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Dict, Generic, Mapping, Optional, Tuple, TypeVar
 
 from . import _native
+from .schema_action import action_class
 
 ObsT = TypeVar("ObsT")
 
@@ -155,8 +156,6 @@ class SwiftEnvClient:
     @property
     def action_class(self) -> type:
         """A class built from this server's action schema (see :func:`action_class`)."""
-        from .schema_action import action_class
-
         return action_class(self.schema()["action"])
 
     def metadata(self) -> Dict[str, Any]:

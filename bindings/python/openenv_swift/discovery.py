@@ -6,7 +6,7 @@ import importlib
 import json
 from typing import Any, Dict, Optional
 
-from ._native import call_json, call_text, discovery_options
+from ._native import call_json, call_text, discovery_options, launch_options
 
 
 def environment(name: str) -> Dict[str, Any]:
@@ -20,12 +20,9 @@ def resolve(name: str, trust_remote_code: bool) -> Dict[str, Any]:
     """Every field the engine knows of the installed environment behind ``name``: any
     spelling, or a Hub name, whose client code is installed into this interpreter first if
     needed (with consent)."""
-    import sys
-
     if not isinstance(name, str):
         raise TypeError(f"environment name must be a str, not {type(name).__name__}")
-    options = json.dumps({"search_paths": list(sys.path), "python": sys.executable, "trust_remote_code": trust_remote_code})
-    info = call_json("openenv_resolve", name, options)
+    info = call_json("openenv_resolve", name, json.dumps(launch_options(trust_remote_code=trust_remote_code)))
     importlib.invalidate_caches()
     return info
 
