@@ -14,11 +14,14 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CLinux"),
+        // The public header, so that the exports fill its structs with the C layout.
+        .systemLibrary(name: "COpenEnvABI"),
         .target(
             name: "OpenEnvCore",
-            dependencies: ["COpenSSL", .product(name: "Yams", package: "Yams")]
+            dependencies: ["COpenSSL", "CLinux", .product(name: "Yams", package: "Yams")]
         ),
-        .target(name: "OpenEnvFFI", dependencies: ["OpenEnvCore"]),
+        .target(name: "OpenEnvFFI", dependencies: ["OpenEnvCore", "COpenEnvABI"]),
         .executableTarget(
             name: "openenv-swift",
             dependencies: [

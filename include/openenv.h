@@ -24,6 +24,9 @@
 #ifndef OPENENV_H
 #define OPENENV_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -46,6 +49,34 @@ extern "C" {
 
 /* An open session with one environment instance on a server. Opaque. */
 typedef struct openenv_env openenv_env;
+
+/* A completion queue: where submitted requests report when they finish. Opaque. */
+typedef struct openenv_queue openenv_queue;
+
+/* What a submitted request asks (openenv_submit, openenv_run_batch). */
+#define OPENENV_OP_RESET 1   /* json: reset arguments, as openenv_reset */
+#define OPENENV_OP_STEP 2    /* json: the action, as openenv_step */
+#define OPENENV_OP_STATE 3   /* json: ignored (NULL) */
+#define OPENENV_OP_MESSAGE 4 /* json: a whole message, as openenv_send */
+
+/* How a session is opened without blocking (openenv_submit_open). */
+#define OPENENV_OPEN_CONNECT 1  /* target: a base URL, as openenv_connect */
+#define OPENENV_OPEN_FROM_ENV 2 /* target: an environment name, as openenv_from_env */
+#define OPENENV_OPEN_FROM_HUB 3 /* target: a Space repo id, as openenv_from_hub */
+
+/*
+ * One finished request, as openenv_collect and openenv_run_batch hand it out. The caller owns
+ * `json`, `error` (free each with openenv_string_free; either may be NULL) and `env` (close
+ * it with openenv_close).
+ */
+typedef struct openenv_completion {
+    uint64_t tag;     /* the caller's number given with the request */
+    int status;       /* OPENENV_OK, or the status the blocking call would have returned */
+    char *json;       /* OK: the result JSON, as the blocking call gives it; failure: the
+                         error details, as openenv_last_error_details gives them */
+    char *error;      /* failure: the message, as openenv_last_error gives it; OK: NULL */
+    openenv_env *env; /* an OK open (openenv_submit_open): the new session; else NULL */
+} openenv_completion;
 
 /*
  * The library version, "major.minor.patch", through *out_version (free with
@@ -208,6 +239,15 @@ int openenv_schema(openenv_env *env, char **out_json);
 int openenv_metadata(openenv_env *env, char **out_json);
 
 /*
+ * Sends a whole message as it is and returns the server's whole answer: message_json is a
+ * JSON object with a string "type" (e.g. {"type": "mcp", "data": {...JSON-RPC...}}); the
+ * answer is the server's message, e.g. {"type": "mcp", "data": {...}}, as the server wrote it.
+ * An answer of type "error" is OPENENV_SERVER_ERROR, as for every other call. For the
+ * messages an environment package's client defines beyond reset, step and state.
+ */
+int openenv_send(openenv_env *env, const char *message_json, char **out_json);
+
+/*
  * Ends the session and releases the handle. NULL, and a handle already closed, are accepted
  * (OPENENV_OK) and do nothing: closing twice never double-frees.
  */
@@ -238,6 +278,75 @@ int openenv_validate_action(const char *schema_json, const char *action_json, ch
  * openenv_from_env.
  */
 int openenv_server_schema(const char *target, const char *options_json, char **out_json);
+
+/*
+ * Many sessions at once, without a thread per session.
+ *
+ * openenv_submit hands a request to the engine's I/O loop (one thread serving every session,
+ * with epoll and non-blocking sockets) and returns at once; when the answer comes, a
+ * completion carrying the caller's tag waits in the queue given. The queue's descriptor
+ * (openenv_queue_fd) is readable exactly while completions wait, so a poll/epoll loop,
+ * libuv or Python's asyncio can wait on it; openenv_collect takes them.
+ *
+ * Order and safety: on one session, requests go on the wire one at a time, in the order
+ * submitted, so an answer is never handed to another request. A blocking call on a session
+ * waits until its submitted requests are done, and the other way round. A submitted request
+ * times out after the session's message_timeout, which ends the session as a blocking call's
+ * time-out does. Closing a session fails its unfinished requests with OPENENV_CLOSED (their
+ * completions still arrive). Every function here may be called from any thread.
+ *
+ * Server errors and the session: after OPENENV_SERVER_ERROR with code CAPACITY_REACHED,
+ * FACTORY_ERROR or SESSION_ERROR the server has closed the session (later calls get
+ * OPENENV_CLOSED); after any other code (VALIDATION_ERROR, EXECUTION_ERROR, INVALID_JSON,
+ * UNKNOWN_TYPE) the session stays usable. OPENENV_TIMEOUT, OPENENV_CONNECTION,
+ * OPENENV_PROTOCOL and OPENENV_TOO_LARGE always end the session.
+ */
+
+/* A new queue through *out_queue; release it with openenv_queue_free. */
+int openenv_queue_new(openenv_queue **out_queue);
+
+/*
+ * The queue's descriptor through *out_fd: readable while completions wait. It belongs to the
+ * queue: never read, write or close it.
+ */
+int openenv_queue_fd(openenv_queue *queue, int *out_fd);
+
+/*
+ * Takes up to `capacity` finished completions into out[0..*out_count), oldest first. With
+ * timeout_s > 0 it waits up to that many seconds for the first one when none waits; 0 never
+ * waits; a negative timeout waits without limit. *out_count is 0 when none came in time.
+ */
+int openenv_collect(openenv_queue *queue, openenv_completion *out, size_t capacity, double timeout_s, size_t *out_count);
+
+/*
+ * Releases a queue. Requests still unfinished on it complete into nothing. NULL, and a queue
+ * already released, are accepted (OPENENV_OK).
+ */
+int openenv_queue_free(openenv_queue *queue);
+
+/*
+ * Submits `op` (OPENENV_OP_*) on `env` without blocking; its completion, tagged `tag`, goes
+ * to `queue`. An argument that is wrong now (a closed handle, JSON that is not an object)
+ * fails here, with no completion.
+ */
+int openenv_submit(openenv_env *env, openenv_queue *queue, int op, const char *json, uint64_t tag);
+
+/*
+ * Opens a session without blocking, `how` being OPENENV_OPEN_*, with the target and options
+ * of the matching blocking call. The engine opens up to 16 sessions at once; the completion's
+ * `env` is the new session.
+ */
+int openenv_submit_open(openenv_queue *queue, int how, const char *target, const char *options_json, uint64_t tag);
+
+/*
+ * Vector stepping: performs `op` on count sessions at once, envs[i] with jsons[i] (jsons may
+ * be NULL for OPENENV_OP_STATE), every request sent before any answer is awaited, and waits
+ * for all. out[i] (caller's array of count) receives request i's completion, tag i; each has
+ * its own status, so one failing session does not disturb the others. Returns OPENENV_OK
+ * when the batch ran, whatever its members' statuses; an argument error fails the whole call
+ * before anything is sent.
+ */
+int openenv_run_batch(int op, openenv_env *const *envs, const char *const *jsons, size_t count, openenv_completion *out);
 
 #ifdef __cplusplus
 }

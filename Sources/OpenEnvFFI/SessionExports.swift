@@ -44,7 +44,7 @@ private func openSession(
     exported {
         let out = try checkOut(out, named: "out_env")
         let text = try string(target, named: name)
-        out.pointee = SessionHandles.shared.insert(try open(text, json(options, named: "options_json")))
+        out.pointee = sessionHandles.insert(try open(text, json(options, named: "options_json")))
     }
 }
 
@@ -64,7 +64,7 @@ public func openenv_resolve(
 public func openenv_base_url(_ env: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
     exported {
         let out = try checkOut(out, named: "out_url")
-        try give(SessionHandles.shared.session(env).address.description, to: out)
+        try give(sessionHandles.session(env).address.description, to: out)
     }
 }
 
@@ -74,7 +74,7 @@ public func openenv_reset(
 ) -> Int32 {
     exported {
         let out = try checkOut(out, named: "out_json")
-        let session = try SessionHandles.shared.session(env)
+        let session = try sessionHandles.session(env)
         let fields = try object(parameters, named: "kwargs_json")
         try give(session.reset(fields).json.serialized(), to: out)
     }
@@ -86,9 +86,8 @@ public func openenv_step(
 ) -> Int32 {
     exported {
         let out = try checkOut(out, named: "out_json")
-        let session = try SessionHandles.shared.session(env)
-        guard action != nil else { throw FFIError(.invalidArgument, "action_json is NULL; pass the action as a JSON object") }
-        let fields = try object(action, named: "action_json")
+        let session = try sessionHandles.session(env)
+        let fields = try object(action, named: "action_json", orEmpty: false)
         try give(session.step(fields).json.serialized(), to: out)
     }
 }
@@ -97,7 +96,7 @@ public func openenv_step(
 public func openenv_state(_ env: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
     exported {
         let out = try checkOut(out, named: "out_json")
-        try give(JSONValue.object(SessionHandles.shared.session(env).state()).serialized(), to: out)
+        try give(JSONValue.object(sessionHandles.session(env).state()).serialized(), to: out)
     }
 }
 
@@ -105,7 +104,7 @@ public func openenv_state(_ env: OpaquePointer?, _ out: UnsafeMutablePointer<Uns
 public func openenv_schema(_ env: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
     exported {
         let out = try checkOut(out, named: "out_json")
-        try give(SessionHandles.shared.session(env).schema().serialized(), to: out)
+        try give(sessionHandles.session(env).schema().serialized(), to: out)
     }
 }
 
@@ -113,7 +112,7 @@ public func openenv_schema(_ env: OpaquePointer?, _ out: UnsafeMutablePointer<Un
 public func openenv_metadata(_ env: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
     exported {
         let out = try checkOut(out, named: "out_json")
-        try give(SessionHandles.shared.session(env).metadata().serialized(), to: out)
+        try give(sessionHandles.session(env).metadata().serialized(), to: out)
     }
 }
 
@@ -121,12 +120,13 @@ public func openenv_metadata(_ env: OpaquePointer?, _ out: UnsafeMutablePointer<
 public func openenv_close(_ env: OpaquePointer?) -> Int32 {
     exported {
         guard let env else { return }
-        SessionHandles.shared.remove(env)?.close()
+        sessionHandles.remove(env)?.close()
     }
 }
 
-/// A JSON object argument: NULL or "" means `{}`; anything but an object is refused.
-private func object(_ pointer: UnsafePointer<CChar>?, named name: String) throws(FFIError) -> JSONObject {
+/// A JSON object argument. NULL or "" means `{}` where `orEmpty`; anything but an object is refused.
+func object(_ pointer: UnsafePointer<CChar>?, named name: String, orEmpty: Bool = true) throws(FFIError) -> JSONObject {
+    guard orEmpty || pointer != nil else { throw FFIError(.invalidArgument, "\(name) is NULL; pass the action as a JSON object") }
     guard let fields = try json(pointer, named: name).objectValue else {
         throw FFIError(.invalidArgument, "\(name) must be a JSON object, e.g. {\"message\": \"hi\"}")
     }

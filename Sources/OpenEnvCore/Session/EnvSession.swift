@@ -8,10 +8,14 @@ public final class EnvSession: @unchecked Sendable {
     public let address: ServerAddress
     /// The limits in force.
     public let options: SessionOptions
-    private let socket: WebSocketConnection
-    private let callLock = Mutex()
+    let socket: WebSocketConnection
+    /// Held by whoever is using the connection: a blocking call's thread, or the I/O loop
+    /// for the whole of a submitted request.
+    let callLock = Mutex()
     private let stateLock = Mutex()
     private var closedReason: String?
+    /// The I/O loop's bookkeeping; touched on the loop's thread only.
+    let submissions = SessionSubmissions()
     /// The server this session started, stopped when the session closes.
     private let runtime: (any ServerRuntime)?
 
@@ -48,21 +52,31 @@ public final class EnvSession: @unchecked Sendable {
         stateLock.withLock { closedReason != nil }
     }
 
+    /// Why the session closed, once it has.
+    var closeReason: String? {
+        stateLock.withLock { closedReason }
+    }
+
     /// Starts a new episode; `parameters` are the environment's reset arguments (`seed`, `episode_id`, ...).
     public func reset(_ parameters: JSONObject = JSONObject()) throws(SessionError) -> StepResult {
-        try StepResult(data: exchange(type: "reset", data: .object(parameters), expecting: "observation"))
+        try StepResult(data: exchange(.reset(parameters))["data"] ?? .null)
     }
 
     /// Sends one action (the action's fields as a JSON object).
     public func step(_ action: JSONObject) throws(SessionError) -> StepResult {
-        try StepResult(data: exchange(type: "step", data: .object(action), expecting: "observation"))
+        try StepResult(data: exchange(.step(action))["data"] ?? .null)
     }
 
     /// The environment's state (`episode_id`, `step_count`, and whatever else it keeps).
     public func state() throws(SessionError) -> JSONObject {
-        let data = try exchange(type: "state", data: nil, expecting: "state")
-        guard let object = data.objectValue else { throw .unexpectedAnswer("a state that is not an object") }
+        guard let object = try exchange(.state)["data"]?.objectValue else { throw .unexpectedAnswer("a state that is not an object") }
         return object
+    }
+
+    /// Sends `request` and waits for its answer, as JSON text (see `SessionRequest`).
+    public func perform(_ request: SessionRequest) throws(SessionError) -> [UInt8] {
+        let (answer, bytes) = try exchangeText(request)
+        return try request.result(answer: answer, bytes: bytes)
     }
 
     /// The server's action, observation and state JSON Schemas (`GET /schema`).
@@ -96,6 +110,7 @@ public final class EnvSession: @unchecked Sendable {
         } else {
             socket.abort()
         }
+        SessionLoop.shared.forget(self)
         runtime?.stop()
     }
 
@@ -103,46 +118,57 @@ public final class EnvSession: @unchecked Sendable {
         try options.getJSON(route, from: address)
     }
 
-    /// Sends `{"type": type, "data": data}` and returns the `data` of the answer of type `expecting`.
-    private func exchange(type: String, data: JSONValue?, expecting: String) throws(SessionError) -> JSONValue {
-        var message: JSONObject = ["type": .string(type)]
-        if let data { message["data"] = data }
-        return try exchange(frame: JSONValue.object(message).serializedBytes(), type: type, expecting: expecting)
+    /// Sends `request` and returns the answer, checked (see `conclude`).
+    private func exchange(_ request: SessionRequest) throws(SessionError) -> JSONValue {
+        try exchangeText(request).answer
     }
 
-    /// Sends one text frame as it is and returns the `data` of the answer of type `expecting`.
-    /// Internal: the tests use it to send what the public calls never would.
-    func exchange(frame bytes: [UInt8], type: String, expecting: String) throws(SessionError) -> JSONValue {
-        try callLock.withLock { () throws(SessionError) -> JSONValue in
+    private func exchangeText(_ request: SessionRequest) throws(SessionError) -> (answer: JSONValue, bytes: [UInt8]) {
+        try exchange(frame: request.frame, type: request.type, expecting: request.expecting)
+    }
+
+    /// Sends one text frame as it is and returns the answer of type `expecting` (any but
+    /// `error` when nil), parsed and as received. Internal: the tests use it to send what the
+    /// public calls never would.
+    func exchange(frame bytes: [UInt8], type: String, expecting: String?) throws(SessionError) -> (answer: JSONValue, bytes: [UInt8]) {
+        try callLock.withLock { () throws(SessionError) -> (answer: JSONValue, bytes: [UInt8]) in
             if let reason = stateLock.withLock({ closedReason }) { throw .closed(reason: reason) }
-            let answer: JSONValue
-            do {
+            let received: (bytes: [UInt8], isText: Bool)
+            do throws(TransportError) {
                 try socket.send(text: bytes, timeout: options.messageTimeout, operation: "sending \(type)")
-                let received = try socket.receive(timeout: options.messageTimeout, operation: "waiting for the answer to \(type)")
-                guard received.isText else { throw SessionError.unexpectedAnswer("a binary frame") }
-                answer = try JSONParser().parse(received.bytes)
-            } catch let error as TransportError {
-                throw endSession(because: .transport(error))
-            } catch let error as JSONParseError {
-                throw endSession(because: .unexpectedAnswer("malformed JSON (\(error))"))
+                received = try socket.receive(timeout: options.messageTimeout, operation: "waiting for the answer to \(type)")
             } catch {
-                throw endSession(because: error as? SessionError ?? .unexpectedAnswer("\(error)"))
+                throw endSession(because: .transport(error))
             }
-            switch answer["type"]?.stringValue {
-            case expecting?:
-                return answer["data"] ?? .null
-            case "error"?:
-                let error = ServerError(data: answer["data"] ?? .null)
-                if error.closesSession { throw endSession(because: .server(error)) }
-                throw .server(error)
-            case let other:
-                throw endSession(because: .unexpectedAnswer("a message of type '\(other ?? "none")' to a \(type) request"))
-            }
+            return try conclude(received, type: type, expecting: expecting)
+        }
+    }
+
+    /// Checks a received message: a JSON object of type `expecting` (any but `error` when
+    /// nil) comes back parsed and as received; an error message becomes `.server`; anything
+    /// else ends the session. The caller holds `callLock`.
+    func conclude(_ received: (bytes: [UInt8], isText: Bool), type: String, expecting: String?) throws(SessionError) -> (answer: JSONValue, bytes: [UInt8]) {
+        guard received.isText else { throw endSession(because: .unexpectedAnswer("a binary frame")) }
+        let answer: JSONValue
+        do {
+            answer = try JSONParser().parse(received.bytes)
+        } catch {
+            throw endSession(because: .unexpectedAnswer("malformed JSON (\(error))"))
+        }
+        switch answer["type"]?.stringValue {
+        case "error"?:
+            let error = ServerError(data: answer["data"] ?? .null)
+            if error.closesSession { throw endSession(because: .server(error)) }
+            throw .server(error)
+        case let other? where expecting == nil || other == expecting:
+            return (answer, received.bytes)
+        case let other:
+            throw endSession(because: .unexpectedAnswer("a message of type '\(other ?? "none")' to a \(type) request"))
         }
     }
 
     /// Marks the session closed after a failure that leaves the conversation unusable.
-    private func endSession(because error: SessionError) -> SessionError {
+    func endSession(because error: SessionError) -> SessionError {
         let userClosed = stateLock.withLock { () -> String? in
             if let reason = closedReason { return reason }
             closedReason = "\(error)"

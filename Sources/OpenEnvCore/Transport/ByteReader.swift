@@ -26,6 +26,12 @@ struct ByteReader {
         buffer.append(contentsOf: chunk[0..<count])
     }
 
+    /// The bytes received but not yet consumed, handed over (the reader keeps none).
+    mutating func takeBuffered() -> ArraySlice<UInt8> {
+        defer { start = buffer.count }
+        return buffer[start...]
+    }
+
     /// Exactly `count` bytes.
     mutating func read(_ count: Int, deadline: Deadline, operation: @autoclosure () -> String) throws(TransportError) -> ArraySlice<UInt8> {
         while buffered < count { try fill(deadline: deadline, operation: operation()) }

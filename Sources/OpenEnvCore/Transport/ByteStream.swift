@@ -1,9 +1,18 @@
-/// A connection that carries bytes both ways under deadlines: plain TCP or TLS over it.
+/// A connection that carries bytes both ways: plain TCP or TLS over it. Each way of using it
+/// has its own calls: blocking ones under deadlines (a caller's thread doing one exchange), and
+/// non-blocking attempts (the I/O loop, told by epoll when to try again).
 protocol ByteStream: AnyObject, Sendable {
+    /// The socket, for epoll.
+    var descriptor: Int32 { get }
     /// Writes all of `bytes` before `deadline`.
     func write(_ bytes: [UInt8], deadline: Deadline, operation: @autoclosure () -> String) throws(TransportError)
     /// Reads at least one byte into `buffer` before `deadline`; returns how many.
     func read(into buffer: UnsafeMutableRawBufferPointer, deadline: Deadline, operation: @autoclosure () -> String) throws(TransportError) -> Int
+    /// Writes what it can of `bytes` without blocking; returns how many (0: try when writable).
+    func attemptWrite(_ bytes: UnsafeRawBufferPointer) throws(TransportError) -> Int
+    /// Reads what has arrived into `buffer` without blocking; returns how many (0: nothing yet).
+    /// A connection closed by the peer throws `connectionClosed`.
+    func attemptRead(into buffer: UnsafeMutableRawBufferPointer) throws(TransportError) -> Int
     /// Ends the connection at once, from any thread.
     func shutdown()
 }

@@ -118,6 +118,27 @@ final class TCPConnection: ByteStream, @unchecked Sendable {
         }
     }
 
+    func attemptWrite(_ bytes: UnsafeRawBufferPointer) throws(TransportError) -> Int {
+        while true {
+            let count = Glibc.send(descriptor, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+            if count >= 0 { return count }
+            if errno == EINTR { continue }
+            if errno == EAGAIN || errno == EWOULDBLOCK { return 0 }
+            throw .connectionClosed("writing failed (\(String(cString: strerror(errno))))")
+        }
+    }
+
+    func attemptRead(into buffer: UnsafeMutableRawBufferPointer) throws(TransportError) -> Int {
+        while true {
+            let count = Glibc.recv(descriptor, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT))
+            if count > 0 { return count }
+            if count == 0 { throw .connectionClosed("the connection was closed without a close frame") }
+            if errno == EINTR { continue }
+            if errno == EAGAIN || errno == EWOULDBLOCK { return 0 }
+            throw .connectionClosed("reading failed (\(String(cString: strerror(errno))))")
+        }
+    }
+
     /// Reads at least one byte into `buffer` before `deadline`; returns how many. Blocks in a
     /// single `recv`: one system call per answer in the usual case.
     func read(into buffer: UnsafeMutableRawBufferPointer, deadline: Deadline, operation: @autoclosure () -> String) throws(TransportError) -> Int {

@@ -7,6 +7,9 @@ import Glibc
 /// TLS (system OpenSSL) over a TCP connection, for `https://` and `wss://` servers. The
 /// server's certificate is verified against the system's trusted authorities (or `caFile`),
 /// and its name against the host.
+///
+/// After the handshake the socket is non-blocking, so that the I/O loop's attempts never
+/// block inside OpenSSL; the blocking calls wait for readiness with `poll` instead.
 final class TLSConnection: ByteStream, @unchecked Sendable {
     private let connection: TCPConnection
     private let context: OpaquePointer
@@ -33,7 +36,11 @@ final class TLSConnection: ByteStream, @unchecked Sendable {
             try connection.applyReceiveDeadline(deadline)
             try connection.applySendDeadline(deadline)
             let result = SSL_connect(ssl)
-            if result == 1 { return }
+            if result == 1 {
+                _ = openenv_ssl_allow_partial_writes(ssl)
+                _ = fcntl(connection.descriptor, F_SETFL, fcntl(connection.descriptor, F_GETFL) | O_NONBLOCK)
+                return
+            }
             let error = SSL_get_error(ssl, result)
             if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) && deadline.remainingMilliseconds > 0 { continue }
             if error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE { throw .timedOut("TLS handshake with \(url)", seconds: deadline.seconds) }
@@ -59,15 +66,34 @@ final class TLSConnection: ByteStream, @unchecked Sendable {
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
+    var descriptor: Int32 { connection.descriptor }
+
     func shutdown() {
         connection.shutdown()
+    }
+
+    func attemptWrite(_ bytes: UnsafeRawBufferPointer) throws(TransportError) -> Int {
+        try lock.withLock { () throws(TransportError) -> Int in
+            let count = SSL_write(ssl, bytes.baseAddress, Int32(clamping: bytes.count))
+            if count > 0 { return Int(count) }
+            try handle(SSL_get_error(ssl, count), deadline: nil, operation: "")
+            return 0
+        }
+    }
+
+    func attemptRead(into buffer: UnsafeMutableRawBufferPointer) throws(TransportError) -> Int {
+        try lock.withLock { () throws(TransportError) -> Int in
+            let count = SSL_read(ssl, buffer.baseAddress, Int32(clamping: buffer.count))
+            if count > 0 { return Int(count) }
+            try handle(SSL_get_error(ssl, count), deadline: nil, operation: "")
+            return 0
+        }
     }
 
     func write(_ bytes: [UInt8], deadline: Deadline, operation: @autoclosure () -> String) throws(TransportError) {
         try lock.withLock { () throws(TransportError) in
             var written = 0
             while written < bytes.count {
-                try connection.applySendDeadline(deadline)
                 let count = bytes.withUnsafeBytes { SSL_write(ssl, $0.baseAddress! + written, Int32($0.count - written)) }
                 if count > 0 { written += Int(count); continue }
                 try handle(SSL_get_error(ssl, count), deadline: deadline, operation: operation())
@@ -78,7 +104,6 @@ final class TLSConnection: ByteStream, @unchecked Sendable {
     func read(into buffer: UnsafeMutableRawBufferPointer, deadline: Deadline, operation: @autoclosure () -> String) throws(TransportError) -> Int {
         try lock.withLock { () throws(TransportError) -> Int in
             while true {
-                try connection.applyReceiveDeadline(deadline)
                 let count = SSL_read(ssl, buffer.baseAddress, Int32(buffer.count))
                 if count > 0 { return Int(count) }
                 try handle(SSL_get_error(ssl, count), deadline: deadline, operation: operation())
@@ -86,11 +111,14 @@ final class TLSConnection: ByteStream, @unchecked Sendable {
         }
     }
 
-    /// Decides after a failed SSL_read/SSL_write: retry (time-out not reached) or throw.
-    private func handle(_ error: Int32, deadline: Deadline, operation: @autoclosure () -> String) throws(TransportError) {
+    /// Decides after a failed SSL_read/SSL_write: wait for the socket and retry (blocking calls,
+    /// with a `deadline`), return to retry when epoll says so (attempts, without one), or throw.
+    private func handle(_ error: Int32, deadline: Deadline?, operation: @autoclosure () -> String) throws(TransportError) {
         switch error {
         case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
-            if deadline.remainingMilliseconds == 0 { throw .timedOut(operation(), seconds: deadline.seconds) }
+            guard let deadline else { return }
+            var poller = pollfd(fd: connection.descriptor, events: Int16(error == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT), revents: 0)
+            if poll(&poller, 1, deadline.remainingMilliseconds) == 0 { throw .timedOut(operation(), seconds: deadline.seconds) }
         case SSL_ERROR_ZERO_RETURN:
             throw .connectionClosed("the server ended the TLS session")
         default:

@@ -1,11 +1,20 @@
-/// A client WebSocket (RFC 6455) over a blocking TCP connection: text messages in and out,
+/// A client WebSocket (RFC 6455) over a TCP or TLS connection: text messages in and out,
 /// pings answered, fragmented messages reassembled, the close handshake honoured. No
 /// extensions are offered, so frames are never compressed.
+///
+/// Two ways to use it, never at once: blocking calls under a deadline (`send`, `receive`), or
+/// the I/O loop's non-blocking ones (`queue`, `flushOutput`, `pollMessage`). Both share one
+/// frame codec and one receive buffer.
 final class WebSocketConnection: @unchecked Sendable {
     private let connection: any ByteStream
-    private var reader: ByteReader
+    private var decoder: WebSocketFrameDecoder
+    /// Encoded frames not yet written by the non-blocking path.
+    private var output: [UInt8] = []
+    private var outputStart = 0
+    /// Where received bytes land before the decoder takes them.
+    private let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 16)
     /// Largest message accepted; larger ones fail with `messageTooLarge`.
-    let maximumMessageSize: Int
+    var maximumMessageSize: Int { decoder.maximumMessageSize }
     private(set) var isClosed = false
     /// Why the connection closed, once it has.
     private(set) var closeReason: String?
@@ -24,8 +33,8 @@ final class WebSocketConnection: @unchecked Sendable {
         let url = address.webSocketURL
         let deadline = Deadline(seconds: timeout)
         connection = try address.openStream(deadline: deadline, url: url, caFile: caFile)
-        reader = ByteReader(connection: connection)
-        self.maximumMessageSize = maximumMessageSize
+        var reader = ByteReader(connection: connection)
+        decoder = WebSocketFrameDecoder(maximumMessageSize: maximumMessageSize)
         var nonce = [UInt8](repeating: 0, count: 16)
         for index in nonce.indices { nonce[index] = UInt8.random(in: 0...255) }
         let key = base64(nonce)
@@ -42,11 +51,17 @@ final class WebSocketConnection: @unchecked Sendable {
         guard head.headers["sec-websocket-accept"] == expected else {
             throw .protocolViolation("the server's Sec-WebSocket-Accept does not match the key sent")
         }
+        // Frames the server sent right behind its answer (an unprompted error, say).
+        decoder.append(reader.takeBuffered())
     }
 
     deinit {
         connection.shutdown()
+        chunk.deallocate()
     }
+
+    /// The socket, for epoll.
+    var descriptor: Int32 { connection.descriptor }
 
     /// Ends the connection at once, from any thread; a blocked `receive` returns.
     func abort() {
@@ -83,26 +98,13 @@ final class WebSocketConnection: @unchecked Sendable {
         connection.shutdown()
     }
 
+    private func frame(opcode: UInt8, payload: [UInt8]) -> [UInt8] {
+        webSocketClientFrame(opcode: opcode, payload: payload, mask: maskGenerator.next())
+    }
+
     private func sendFrame(opcode: UInt8, payload: [UInt8], deadline: Deadline, operation: @autoclosure () -> String) throws(TransportError) {
-        var frame: [UInt8] = [0x80 | opcode]
-        frame.reserveCapacity(payload.count + 14)
-        switch payload.count {
-        case 0..<126: frame.append(0x80 | UInt8(payload.count))
-        case 126...0xFFFF: frame += [0x80 | 126, UInt8(payload.count >> 8), UInt8(payload.count & 0xFF)]
-        default:
-            frame.append(0x80 | 127)
-            for shift in stride(from: 56, through: 0, by: -8) { frame.append(UInt8(truncatingIfNeeded: UInt64(payload.count) >> UInt64(shift))) }
-        }
-        let maskWord = maskGenerator.next()
-        let mask = (0..<4).map { UInt8(truncatingIfNeeded: maskWord >> ($0 * 8)) }
-        frame += mask
-        let maskStart = frame.count
-        frame += payload
-        frame.withUnsafeMutableBufferPointer { bytes in
-            for index in 0..<payload.count { bytes[maskStart + index] ^= mask[index & 3] }
-        }
         do {
-            try connection.write(frame, deadline: deadline, operation: operation())
+            try connection.write(frame(opcode: opcode, payload: payload), deadline: deadline, operation: operation())
         } catch {
             markClosed(error)
             throw error
@@ -114,12 +116,36 @@ final class WebSocketConnection: @unchecked Sendable {
     func receive(timeout: Double, operation: @autoclosure () -> String) throws(TransportError) -> (bytes: [UInt8], isText: Bool) {
         guard !isClosed else { throw .connectionClosed(closeReason ?? "closed") }
         let deadline = Deadline(seconds: timeout)
-        do {
-            return try receiveMessage(deadline: deadline, operation: operation())
+        do throws(TransportError) {
+            while true {
+                if let message = try nextMessage(answeringPings: { payload throws(TransportError) in
+                    try connection.write(frame(opcode: 0xA, payload: payload), deadline: deadline, operation: operation())
+                }) {
+                    return message
+                }
+                let count = try connection.read(into: chunk, deadline: deadline, operation: operation())
+                decoder.append(UnsafeRawBufferPointer(rebasing: chunk[0..<count]))
+            }
         } catch {
             markClosed(error)
             throw error
         }
+    }
+
+    /// The next message already received, answering pings with `pong` and a close frame with
+    /// a close frame (best effort) before throwing `connectionClosed`.
+    private func nextMessage(answeringPings pong: ([UInt8]) throws(TransportError) -> Void) throws(TransportError) -> (bytes: [UInt8], isText: Bool)? {
+        while let event = try decoder.next() {
+            switch event {
+            case .message(let bytes, let isText): return (bytes, isText)
+            case .ping(let payload): try pong(payload)
+            case .close(let code, let reason):
+                queue(frame(opcode: 0x8, payload: code == 1005 ? [] : [UInt8(code >> 8), UInt8(code & 0xFF)]))
+                _ = try? flushOutput()
+                throw .connectionClosed("close code \(code)\(reason.isEmpty ? "" : ", \(reason)")")
+            }
+        }
+        return nil
     }
 
     /// Any failure ends the connection, a time-out included: the late answer would otherwise
@@ -133,52 +159,62 @@ final class WebSocketConnection: @unchecked Sendable {
         connection.shutdown()
     }
 
-    private func receiveMessage(deadline: Deadline, operation: @autoclosure () -> String) throws(TransportError) -> (bytes: [UInt8], isText: Bool) {
-        var message: [UInt8] = []
-        var messageIsText: Bool?
-        while true {
-            let header = try reader.read(2, deadline: deadline, operation: operation())
-            let first = header[header.startIndex], second = header[header.startIndex + 1]
-            let isFinal = first & 0x80 != 0
-            let opcode = first & 0x0F
-            guard first & 0x70 == 0 else { throw .protocolViolation("a frame uses reserved bits (no extension was agreed)") }
-            guard second & 0x80 == 0 else { throw .protocolViolation("the server sent a masked frame") }
-            var length = Int(second & 0x7F)
-            if length == 126 {
-                let bytes = try reader.read(2, deadline: deadline, operation: operation())
-                length = Int(bytes[bytes.startIndex]) << 8 | Int(bytes[bytes.startIndex + 1])
-            } else if length == 127 {
-                let bytes = try reader.read(8, deadline: deadline, operation: operation())
-                let value = bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-                guard value <= UInt64(Int.max) else { throw .messageTooLarge(size: Int.max, limit: maximumMessageSize) }
-                length = Int(value)
+    // MARK: The I/O loop's non-blocking calls
+
+    /// Queues one text message for `flushOutput`.
+    func queue(text bytes: [UInt8]) throws(TransportError) {
+        guard !isClosed else { throw .connectionClosed(closeReason ?? "closed") }
+        queue(frame(opcode: 0x1, payload: bytes))
+    }
+
+    private func queue(_ frame: [UInt8]) {
+        if outputStart == output.count {
+            output = frame
+            outputStart = 0
+        } else {
+            output += frame
+        }
+    }
+
+    /// Writes what it can of the queued frames without blocking; returns whether all went out.
+    func flushOutput() throws(TransportError) -> Bool {
+        let connection = self.connection
+        do throws(TransportError) {
+            while outputStart < output.count {
+                let start = outputStart
+                let written = try output.withUnsafeBytes { raw in
+                    Result { () throws(TransportError) in try connection.attemptWrite(UnsafeRawBufferPointer(rebasing: raw[start...])) }
+                }.get()
+                if written == 0 { return false }
+                outputStart += written
             }
-            if opcode >= 0x8 {
-                guard isFinal, length <= 125 else { throw .protocolViolation("a control frame is fragmented or longer than 125 bytes") }
-                let payload = Array(try reader.read(length, deadline: deadline, operation: operation()))
-                switch opcode {
-                case 0x8:
-                    let code = payload.count >= 2 ? Int(payload[0]) << 8 | Int(payload[1]) : 1005
-                    let reason = payload.count > 2 ? String(decoding: payload[2...], as: UTF8.self) : ""
-                    try? sendFrame(opcode: 0x8, payload: Array(payload.prefix(2)), deadline: Deadline(seconds: 1), operation: "closing")
-                    throw .connectionClosed("close code \(code)\(reason.isEmpty ? "" : ", \(reason)")")
-                case 0x9: try sendFrame(opcode: 0xA, payload: payload, deadline: deadline, operation: operation())
-                case 0xA: break
-                default: throw .protocolViolation("unknown control opcode \(opcode)")
+            return true
+        } catch {
+            markClosed(error)
+            throw error
+        }
+    }
+
+    /// Reads what has arrived without blocking and returns the next whole message, or nil
+    /// until more arrives. Pings are answered through the output queue.
+    func pollMessage() throws(TransportError) -> (bytes: [UInt8], isText: Bool)? {
+        guard !isClosed else { throw .connectionClosed(closeReason ?? "closed") }
+        do throws(TransportError) {
+            while true {
+                if let message = try nextMessage(answeringPings: { payload in queue(frame(opcode: 0xA, payload: payload)) }) {
+                    _ = try flushOutput()
+                    return message
                 }
-                continue
+                let count = try connection.attemptRead(into: chunk)
+                if count == 0 {
+                    _ = try flushOutput()
+                    return nil
+                }
+                decoder.append(UnsafeRawBufferPointer(rebasing: chunk[0..<count]))
             }
-            guard message.count + length <= maximumMessageSize else {
-                throw .messageTooLarge(size: message.count + length, limit: maximumMessageSize)
-            }
-            switch (opcode, messageIsText) {
-            case (0x0, nil): throw .protocolViolation("a continuation frame without a message to continue")
-            case (0x1, nil), (0x2, nil): messageIsText = opcode == 0x1
-            case (0x0, _): break
-            default: throw .protocolViolation("a new message started before the previous one ended")
-            }
-            message += try reader.read(length, deadline: deadline, operation: operation())
-            if isFinal { return (message, messageIsText!) }
+        } catch {
+            markClosed(error)
+            throw error
         }
     }
 }

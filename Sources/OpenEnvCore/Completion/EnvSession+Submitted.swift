@@ -1,0 +1,45 @@
+/// Requests that do not block their caller: the engine's I/O loop sends them and reports the
+/// answers, so one thread (or one event loop) can drive any number of sessions.
+extension EnvSession {
+    /// Sends `request` without blocking; `queue` receives a completion tagged `tag` with the
+    /// result as JSON text (see `SessionRequest`). Requests on one session go on the wire one
+    /// at a time, in the order submitted, and wait for any blocking call on it to finish.
+    public func submit(_ request: SessionRequest, to queue: CompletionQueue, tag: UInt64) {
+        SessionLoop.shared.submit(Submission(request: request) { outcome in
+            let result = outcome.flatMap { answer, bytes in
+                Result { () throws(SessionError) in try request.result(answer: answer, bytes: bytes) }
+            }
+            queue.post(Completion(tag: tag, outcome: result.map { .json($0) }.mapError { $0 }))
+        }, on: self)
+    }
+
+    /// `request` through the I/O loop, for Swift concurrency: the task suspends, no thread
+    /// waits. The answer is awaited even if the task is cancelled, so the session stays in step.
+    public func submitted(_ request: SessionRequest) async throws(SessionError) -> [UInt8] {
+        let (answer, bytes) = try await answer(to: request)
+        return try request.result(answer: answer, bytes: bytes)
+    }
+
+    /// Starts a new episode, through the I/O loop.
+    public func reset(_ parameters: JSONObject = JSONObject()) async throws(SessionError) -> StepResult {
+        try StepResult(data: await answer(to: .reset(parameters)).answer["data"] ?? .null)
+    }
+
+    /// Sends one action, through the I/O loop.
+    public func step(_ action: JSONObject) async throws(SessionError) -> StepResult {
+        try StepResult(data: await answer(to: .step(action)).answer["data"] ?? .null)
+    }
+
+    /// The environment's state, through the I/O loop.
+    public func state() async throws(SessionError) -> JSONObject {
+        guard let state = try await answer(to: .state).answer["data"]?.objectValue else { throw .unexpectedAnswer("a state that is not an object") }
+        return state
+    }
+
+    private func answer(to request: SessionRequest) async throws(SessionError) -> (answer: JSONValue, bytes: [UInt8]) {
+        let outcome = await withCheckedContinuation { continuation in
+            SessionLoop.shared.submit(Submission(request: request) { continuation.resume(returning: $0) }, on: self)
+        }
+        return try outcome.get()
+    }
+}

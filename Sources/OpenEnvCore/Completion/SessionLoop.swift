@@ -1,0 +1,237 @@
+import Foundation
+
+import CLinux
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A request handed to the I/O loop, with where its outcome goes.
+struct Submission: Sendable {
+    let request: SessionRequest
+    /// Called once, on the loop's thread, with the checked answer (parsed, and as received)
+    /// or why there is none.
+    let deliver: @Sendable (Result<(answer: JSONValue, bytes: [UInt8]), SessionError>) -> Void
+}
+
+/// The loop's bookkeeping for one session. Touched on the loop's thread only.
+final class SessionSubmissions: @unchecked Sendable {
+    /// Requests waiting for their turn, oldest first (`head` is the next).
+    var pending: [Submission] = []
+    var head = 0
+    /// The request on the wire, if any; the loop holds the session's `callLock` while it is.
+    var current: Submission?
+    /// When the request on the wire times out (monotonic nanoseconds).
+    var deadline: UInt64 = 0
+    /// Whether the socket is in the loop's epoll set.
+    var registered = false
+}
+
+/// The engine's I/O loop: one thread that moves the bytes of every submitted request, for any
+/// number of sessions, with epoll readiness and non-blocking sockets (TLS included), and posts
+/// each answer as a completion.
+///
+/// Per session, requests go on the wire one at a time in submission order, so an answer can
+/// only ever belong to the request before it. While a submitted request is on the wire the
+/// loop holds the session's `callLock`: a blocking call on the same session waits its turn.
+final class SessionLoop: @unchecked Sendable {
+    /// The loop of this process, started on first use.
+    static let shared = SessionLoop()
+
+    private enum Work {
+        case submit(EnvSession, Submission)
+        case forget(EnvSession)
+    }
+
+    private let epoll: Int32
+    private let wake: Int32
+    private let lock = Mutex()
+    private var inbox: [Work] = []
+    private var wakePending = false
+    // The loop thread's own state.
+    private var sessions: [Int32: EnvSession] = [:]
+    private var active: [ObjectIdentifier: EnvSession] = [:]
+
+    private init() {
+        epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
+        wake = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        precondition(epoll >= 0 && wake >= 0, "cannot create the I/O loop's epoll and eventfd: \(String(cString: strerror(errno)))")
+        var event = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(fd: wake))
+        epoll_ctl(epoll, EPOLL_CTL_ADD, wake, &event)
+        let thread = Thread { [self] in run() }
+        thread.name = "openenv-io"
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    /// Queues `submission` on `session`; its `deliver` runs when the answer (or a failure)
+    /// comes. Never blocks.
+    func submit(_ submission: Submission, on session: EnvSession) {
+        post(.submit(session, submission))
+    }
+
+    /// Drops a closed session from the loop (its pending requests fail as closed).
+    func forget(_ session: EnvSession) {
+        post(.forget(session))
+    }
+
+    private func post(_ work: Work) {
+        let needsWake = lock.withLock { () -> Bool in
+            inbox.append(work)
+            defer { wakePending = true }
+            return !wakePending
+        }
+        if needsWake { _ = eventfd_write(wake, 1) }
+    }
+
+    private func run() {
+        var events = [epoll_event](repeating: epoll_event(), count: 256)
+        while true {
+            let count = epoll_wait(epoll, &events, Int32(events.count), timeoutMilliseconds())
+            for index in 0..<max(0, Int(count)) {
+                let descriptor = events[index].data.fd
+                if descriptor == wake {
+                    takeInbox()
+                } else if let session = sessions[descriptor] {
+                    pump(session)
+                }
+            }
+            expireAndRetry()
+        }
+    }
+
+    private func takeInbox() {
+        var count: eventfd_t = 0
+        _ = eventfd_read(wake, &count)
+        let works = lock.withLock { () -> [Work] in
+            wakePending = false
+            defer { inbox.removeAll(keepingCapacity: true) }
+            return inbox
+        }
+        for work in works {
+            switch work {
+            case .submit(let session, let submission):
+                session.submissions.pending.append(submission)
+                pump(session)
+            case .forget(let session):
+                if session.submissions.current == nil { pump(session) }
+            }
+        }
+    }
+
+    /// Moves `session` as far as it can go now: starts its next request, writes, reads, and
+    /// delivers answers, until it waits for the socket, for its `callLock`, or has nothing to do.
+    private func pump(_ session: EnvSession) {
+        let state = session.submissions
+        while true {
+            if state.current == nil {
+                guard begin(session) else { return }
+            }
+            let submission = state.current!
+            let outcome: Result<(answer: JSONValue, bytes: [UInt8]), SessionError>
+            do throws(TransportError) {
+                guard try session.socket.flushOutput(), let received = try session.socket.pollMessage() else { return }
+                outcome = Result { () throws(SessionError) in
+                    try session.conclude(received, type: submission.request.type, expecting: submission.request.expecting)
+                }
+            } catch {
+                outcome = .failure(session.endSession(because: .transport(error)))
+            }
+            finish(session, outcome)
+        }
+    }
+
+    /// Puts the session's next pending request on the wire; false when there is none, or when
+    /// a blocking call holds the session (retried within a millisecond).
+    private func begin(_ session: EnvSession) -> Bool {
+        let state = session.submissions
+        guard state.head < state.pending.count else {
+            state.pending.removeAll(keepingCapacity: true)
+            state.head = 0
+            if session.isClosed { unregister(session) }
+            active[ObjectIdentifier(session)] = nil
+            return false
+        }
+        if let reason = session.closeReason {
+            let waiting = state.pending[state.head...]
+            state.pending.removeAll()
+            state.head = 0
+            for submission in waiting { submission.deliver(.failure(.closed(reason: reason))) }
+            unregister(session)
+            active[ObjectIdentifier(session)] = nil
+            return false
+        }
+        guard session.callLock.tryLock() else {
+            active[ObjectIdentifier(session)] = session
+            return false
+        }
+        let submission = state.pending[state.head]
+        state.head += 1
+        state.current = submission
+        state.deadline = Deadline.now() &+ UInt64(min(session.options.messageTimeout, 1e9) * 1e9)
+        active[ObjectIdentifier(session)] = session
+        register(session)
+        do throws(TransportError) {
+            try session.socket.queue(text: submission.request.frame)
+        } catch {
+            finish(session, .failure(session.endSession(because: .transport(error))))
+            return state.current != nil || begin(session)
+        }
+        return true
+    }
+
+    /// Delivers the outcome of the request on the wire and frees the session for the next.
+    private func finish(_ session: EnvSession, _ outcome: Result<(answer: JSONValue, bytes: [UInt8]), SessionError>) {
+        let state = session.submissions
+        guard let submission = state.current else { return }
+        state.current = nil
+        session.callLock.unlock()
+        submission.deliver(outcome)
+    }
+
+    /// Fails requests past their deadline and retries sessions that waited for their lock.
+    private func expireAndRetry() {
+        guard !active.isEmpty else { return }
+        let now = Deadline.now()
+        for session in Array(active.values) {
+            let state = session.submissions
+            if let submission = state.current {
+                guard now >= state.deadline else { continue }
+                let error = TransportError.timedOut("waiting for the answer to \(submission.request.type)", seconds: session.options.messageTimeout)
+                finish(session, .failure(session.endSession(because: .transport(error))))
+            }
+            pump(session)
+        }
+    }
+
+    /// How long epoll may sleep: until the nearest deadline, 1 ms while a session waits for
+    /// its lock, or without limit when nothing is under way.
+    private func timeoutMilliseconds() -> Int32 {
+        guard !active.isEmpty else { return -1 }
+        let now = Deadline.now()
+        var nearest = UInt64.max
+        for session in active.values {
+            guard session.submissions.current != nil else { return 1 }
+            nearest = min(nearest, session.submissions.deadline)
+        }
+        guard nearest > now else { return 0 }
+        return Int32(clamping: (nearest - now + 999_999) / 1_000_000)
+    }
+
+    private func register(_ session: EnvSession) {
+        guard !session.submissions.registered else { return }
+        let descriptor = session.socket.descriptor
+        var event = epoll_event(events: EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue, data: epoll_data_t(fd: descriptor))
+        guard epoll_ctl(epoll, EPOLL_CTL_ADD, descriptor, &event) == 0 else { return }
+        session.submissions.registered = true
+        sessions[descriptor] = session
+    }
+
+    private func unregister(_ session: EnvSession) {
+        guard session.submissions.registered else { return }
+        let descriptor = session.socket.descriptor
+        epoll_ctl(epoll, EPOLL_CTL_DEL, descriptor, nil)
+        session.submissions.registered = false
+        sessions[descriptor] = nil
+    }
+}

@@ -1,0 +1,68 @@
+/// One request on a session, as the blocking calls and the I/O loop both send it.
+public enum SessionRequest: Sendable {
+    /// Starts an episode with the environment's reset arguments.
+    case reset(JSONObject)
+    /// Sends one action (its fields).
+    case step(JSONObject)
+    /// Asks for the environment's state.
+    case state
+    /// Sends a message as it is: a JSON object whose `type` the caller chose (`mcp`, or a
+    /// package's own). The answer is the server's whole message, as the server wrote it.
+    case message(frame: [UInt8], type: String)
+
+    /// A raw message from its JSON text, checked to be an object with a string `type`.
+    public static func message(json bytes: [UInt8]) throws(SessionError) -> SessionRequest {
+        let parsed: JSONValue
+        do {
+            parsed = try JSONParser().parse(bytes)
+        } catch {
+            throw .invalidArgument("the message is not valid JSON (\(error)); send an object such as {\"type\": \"state\"}")
+        }
+        guard case .object(let object) = parsed, let type = object["type"]?.stringValue else {
+            throw .invalidArgument("a message must be a JSON object with a string \"type\", such as {\"type\": \"state\"}")
+        }
+        return .message(frame: bytes, type: type)
+    }
+
+    /// The message's type, for errors and the answer check.
+    var type: String {
+        switch self {
+        case .reset: return "reset"
+        case .step: return "step"
+        case .state: return "state"
+        case .message(_, let type): return type
+        }
+    }
+
+    /// The answer's expected type; nil accepts any but `error`.
+    var expecting: String? {
+        switch self {
+        case .reset, .step: return "observation"
+        case .state: return "state"
+        case .message: return nil
+        }
+    }
+
+    /// The text frame to send.
+    var frame: [UInt8] {
+        switch self {
+        case .reset(let fields): return JSONValue.object(["type": "reset", "data": .object(fields)]).serializedBytes()
+        case .step(let fields): return JSONValue.object(["type": "step", "data": .object(fields)]).serializedBytes()
+        case .state: return Array(#"{"type":"state"}"#.utf8)
+        case .message(let frame, _): return frame
+        }
+    }
+
+    /// The result as JSON text from a checked answer (`answer` parsed, `bytes` as received):
+    /// `{"observation", "reward", "done"}` for reset and step, the state object for state, the
+    /// whole message for a raw message.
+    func result(answer: JSONValue, bytes: [UInt8]) throws(SessionError) -> [UInt8] {
+        switch self {
+        case .reset, .step: return try StepResult(data: answer["data"] ?? .null).json.serializedBytes()
+        case .state:
+            guard case .object? = answer["data"] else { throw .unexpectedAnswer("a state that is not an object") }
+            return answer["data"]!.serializedBytes()
+        case .message: return bytes
+        }
+    }
+}

@@ -1,0 +1,144 @@
+import COpenEnvABI
+import OpenEnvCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@_cdecl("openenv_queue_new")
+public func openenv_queue_new(_ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    exported {
+        let out = try checkOut(out, named: "out_queue")
+        out.pointee = queueHandles.insert(try CompletionQueue())
+    }
+}
+
+@_cdecl("openenv_queue_fd")
+public func openenv_queue_fd(_ queue: OpaquePointer?, _ out: UnsafeMutablePointer<Int32>?) -> Int32 {
+    exported {
+        guard let out else { throw FFIError(.invalidArgument, "out_fd is NULL; pass the address of an int") }
+        out.pointee = try queueHandles.object(queue, named: "queue").descriptor
+    }
+}
+
+@_cdecl("openenv_queue_free")
+public func openenv_queue_free(_ queue: OpaquePointer?) -> Int32 {
+    exported {
+        guard let queue else { return }
+        _ = queueHandles.remove(queue)
+    }
+}
+
+@_cdecl("openenv_collect")
+public func openenv_collect(
+    _ queue: OpaquePointer?, _ out: UnsafeMutablePointer<openenv_completion>?, _ capacity: Int, _ timeout: Double,
+    _ count: UnsafeMutablePointer<Int>?
+) -> Int32 {
+    exported {
+        guard let count else { throw FFIError(.invalidArgument, "out_count is NULL; pass the address of a size_t") }
+        count.pointee = 0
+        let queue = try queueHandles.object(queue, named: "queue")
+        guard let out, capacity > 0 else { throw FFIError(.invalidArgument, "out is NULL or capacity is 0; pass an array of openenv_completion and its length") }
+        guard !timeout.isNaN else { throw FFIError(.invalidArgument, "timeout_s is NaN; pass seconds, 0 for no wait or a negative number for no limit") }
+        let completions = queue.collect(maximum: capacity, timeout: timeout)
+        for (index, completion) in completions.enumerated() { out[index] = cCompletion(completion) }
+        count.pointee = completions.count
+    }
+}
+
+@_cdecl("openenv_submit")
+public func openenv_submit(_ env: OpaquePointer?, _ queue: OpaquePointer?, _ op: Int32, _ json: UnsafePointer<CChar>?, _ tag: UInt64) -> Int32 {
+    exported {
+        let session = try sessionHandles.session(env)
+        let queue = try queueHandles.object(queue, named: "queue")
+        session.submit(try request(op, json), to: queue, tag: tag)
+    }
+}
+
+@_cdecl("openenv_submit_open")
+public func openenv_submit_open(
+    _ queue: OpaquePointer?, _ how: Int32, _ target: UnsafePointer<CChar>?, _ options: UnsafePointer<CChar>?, _ tag: UInt64
+) -> Int32 {
+    exported {
+        let queue = try queueHandles.object(queue, named: "queue")
+        let text = try string(target, named: "target")
+        let options = try json(options, named: "options_json")
+        let open: @Sendable () throws -> EnvSession
+        switch how {
+        case 1: open = { try EnvSession(baseURL: text, options: SessionOptions(json: options)) }
+        case 2: open = { try EnvironmentLauncher.open(text, options: LaunchOptions(json: options)) }
+        case 3: open = { try EnvironmentLauncher.openHub(text, options: LaunchOptions(json: options)) }
+        default: throw FFIError(.invalidArgument, "how is \(how); pass OPENENV_OPEN_CONNECT, OPENENV_OPEN_FROM_ENV or OPENENV_OPEN_FROM_HUB")
+        }
+        OpeningPool.shared.submit(to: queue, tag: tag, open)
+    }
+}
+
+@_cdecl("openenv_run_batch")
+public func openenv_run_batch(
+    _ op: Int32, _ envs: UnsafePointer<OpaquePointer?>?, _ jsons: UnsafePointer<UnsafePointer<CChar>?>?, _ count: Int,
+    _ out: UnsafeMutablePointer<openenv_completion>?
+) -> Int32 {
+    exported {
+        guard count >= 0 else { throw FFIError(.invalidArgument, "count is negative") }
+        guard count > 0 else { return }
+        guard let envs, let out else { throw FFIError(.invalidArgument, "envs or out is NULL; pass arrays of count elements") }
+        var requests: [(EnvSession, SessionRequest)] = []
+        requests.reserveCapacity(count)
+        for index in 0..<count {
+            do throws(FFIError) {
+                requests.append((try sessionHandles.session(envs[index]), try request(op, jsons?[index])))
+            } catch {
+                throw FFIError(error.status, "envs[\(index)]/jsons[\(index)]: \(error.message)")
+            }
+        }
+        for (index, result) in SessionBatch.perform(requests).enumerated() {
+            out[index] = cCompletion(Completion(tag: UInt64(index), outcome: result.map { .json($0) }.mapError { $0 }))
+        }
+    }
+}
+
+@_cdecl("openenv_send")
+public func openenv_send(
+    _ env: OpaquePointer?, _ message: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> Int32 {
+    exported {
+        let out = try checkOut(out, named: "out_json")
+        let session = try sessionHandles.session(env)
+        try give(String(decoding: session.perform(request(4, message)), as: UTF8.self), to: out)
+    }
+}
+
+/// The request `op` (OPENENV_OP_*) asks for, with its JSON argument.
+private func request(_ op: Int32, _ pointer: UnsafePointer<CChar>?) throws(FFIError) -> SessionRequest {
+    switch op {
+    case 1: return .reset(try object(pointer, named: "json", orEmpty: true))
+    case 2: return .step(try object(pointer, named: "json", orEmpty: false))
+    case 3: return .state
+    case 4:
+        guard let pointer else { throw FFIError(.invalidArgument, "the message is NULL; pass a JSON object such as {\"type\": \"state\"}") }
+        do {
+            return try .message(json: Array(UnsafeRawBufferPointer(start: pointer, count: strlen(pointer))))
+        } catch {
+            throw FFIError(error)
+        }
+    default: throw FFIError(.invalidArgument, "op is \(op); pass OPENENV_OP_RESET, OPENENV_OP_STEP, OPENENV_OP_STATE or OPENENV_OP_MESSAGE")
+    }
+}
+
+/// A completion in the C layout, its strings and session handed to the caller.
+private func cCompletion(_ completion: Completion) -> openenv_completion {
+    var result = openenv_completion(tag: completion.tag, status: 0, json: nil, error: nil, env: nil)
+    switch completion.outcome {
+    case .success(.json(let bytes)):
+        result.json = strdup(String(decoding: bytes, as: UTF8.self))
+    case .success(.session(let session)):
+        result.env = sessionHandles.insert(session)
+    case .failure(let error):
+        let failure = FFIError(error)
+        result.status = failure.status.rawValue
+        result.error = strdup(failure.message)
+        result.json = strdup(failure.details.serialized())
+    }
+    return result
+}
