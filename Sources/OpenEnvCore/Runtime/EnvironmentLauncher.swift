@@ -25,6 +25,8 @@ public enum EnvironmentLauncher {
     public static func plan(_ name: String, options: LaunchOptions) throws -> LaunchPlan {
         if HubRepository.looksLikeHubName(name) { return try planHub(HubRepository(name), options: options) }
         if let baseURL = options.baseURL { return .connect(baseURL: baseURL) }
+        // An explicit image needs no installed package (the reference's skip_install).
+        if let image = options.dockerImage { return .container(image: image) }
         let info = try options.discovery.discovery.environment(named: name)
         return options.useDocker ? .container(image: options.dockerImage ?? info.defaultImage) : .localProcess(info)
     }

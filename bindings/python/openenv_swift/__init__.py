@@ -1,7 +1,9 @@
 """openenv_swift: OpenEnv's ``AutoEnv`` / ``AutoAction`` on the openenv-swift engine.
 
 Change ``from openenv import AutoEnv, AutoAction`` to
-``from openenv_swift import AutoEnv, AutoAction``; the API is the same.
+``from openenv_swift import AutoEnv, AutoAction``; the API is the same: clients are the
+environment package's own class, async-first (``async with env:``, ``await env.step(a)``,
+``env.sync()`` for blocking use), with the engine as their connection.
 """
 
 from __future__ import annotations
@@ -9,10 +11,12 @@ from __future__ import annotations
 from ._native import version
 from .auto_action import AutoAction
 from .auto_env import AutoEnv
-from .client import StepResult, SwiftEnvClient
+from .client import EngineTransport, GenericAction, GenericEnvClient, StepResult, SyncEnvClient
+from .vector import VectorEnv, VectorEnvError
 from .schema_action import SchemaAction, action_class
 from .errors import (
     CapacityError,
+    ClientCreationError,
     ConsentRequiredError,
     EngineError,
     EnvConnectionError,
@@ -38,6 +42,13 @@ __all__ = [
     "AutoAction",
     "AutoEnv",
     "CapacityError",
+    "ClientCreationError",
+    "EngineTransport",
+    "GenericAction",
+    "GenericEnvClient",
+    "SyncEnvClient",
+    "VectorEnv",
+    "VectorEnvError",
     "ConsentRequiredError",
     "EngineError",
     "EnvConnectionError",
@@ -55,7 +66,6 @@ __all__ = [
     "ServerStartError",
     "SessionClosedError",
     "StepResult",
-    "SwiftEnvClient",
     "UnsupportedError",
     "ValidationError",
     "action_class",

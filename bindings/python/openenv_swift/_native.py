@@ -46,6 +46,18 @@ _EXCEPTIONS: Dict[int, type] = {
     INVALID_ACTION: errors.InvalidActionError,
 }
 
+class Completion(ctypes.Structure):
+    """``openenv_completion``: one finished submitted request."""
+
+    _fields_ = [("tag", ctypes.c_uint64), ("status", ctypes.c_int), ("json", ctypes.c_void_p),
+                ("error", ctypes.c_void_p), ("env", ctypes.c_void_p)]
+
+
+#: ``OPENENV_OP_*``: what a submitted request asks.
+OP_RESET, OP_STEP, OP_STATE, OP_MESSAGE = 1, 2, 3, 4
+#: ``OPENENV_OPEN_*``: how a session is opened without blocking.
+OPEN_CONNECT, OPEN_FROM_ENV, OPEN_FROM_HUB = 1, 2, 3
+
 _OUT = ctypes.POINTER(ctypes.c_void_p)
 _TEXT = ctypes.c_char_p
 _HANDLE = ctypes.c_void_p
@@ -73,7 +85,15 @@ _SIGNATURES: Dict[str, list] = {
     "openenv_state": [_HANDLE, _OUT],
     "openenv_schema": [_HANDLE, _OUT],
     "openenv_metadata": [_HANDLE, _OUT],
+    "openenv_send": [_HANDLE, _TEXT, _OUT],
     "openenv_close": [_HANDLE],
+    "openenv_queue_new": [_OUT],
+    "openenv_queue_fd": [_HANDLE, ctypes.POINTER(ctypes.c_int)],
+    "openenv_queue_free": [_HANDLE],
+    "openenv_collect": [_HANDLE, ctypes.POINTER(Completion), ctypes.c_size_t, ctypes.c_double, ctypes.POINTER(ctypes.c_size_t)],
+    "openenv_submit": [_HANDLE, _HANDLE, ctypes.c_int, _TEXT, ctypes.c_uint64],
+    "openenv_submit_open": [_HANDLE, ctypes.c_int, _TEXT, _TEXT, ctypes.c_uint64],
+    "openenv_run_batch": [ctypes.c_int, ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_char_p), ctypes.c_size_t, ctypes.POINTER(Completion)],
 }
 
 _lock = threading.Lock()
@@ -133,14 +153,22 @@ def _take_string(lib: ctypes.CDLL, pointer: ctypes.c_void_p) -> str:
 
 def _raise(lib: ctypes.CDLL, status: int) -> None:
     message = lib.openenv_last_error().decode("utf-8", "replace")
+    details = None
     if status in (SERVER_ERROR, INVALID_ACTION):
         out = ctypes.c_void_p()
-        details = json.loads(_take_string(lib, out)) if lib.openenv_last_error_details(ctypes.byref(out)) == OK else None
+        details = _take_string(lib, out) if lib.openenv_last_error_details(ctypes.byref(out)) == OK else None
+    raise exception(status, message, details)
+
+
+def exception(status: int, message: str, details_json: Optional[str] = None) -> Exception:
+    """The exception for a failed call: its status, message and details (JSON text)."""
+    if status in (SERVER_ERROR, INVALID_ACTION):
+        details = json.loads(details_json) if details_json else None
         details = details if isinstance(details, dict) else {}
         if status == INVALID_ACTION:
-            raise errors.InvalidActionError(message, details.get("problems", []))
-        raise errors.SERVER_ERROR_CLASSES.get(details.get("code"), errors.ServerError)(message, details)
-    raise _EXCEPTIONS.get(status, errors.EngineError)(message)
+            return errors.InvalidActionError(message, details.get("problems", []))
+        return errors.server_error(message, details)
+    return _EXCEPTIONS.get(status, errors.EngineError)(message)
 
 
 Argument = Union[None, str, int]
@@ -197,6 +225,20 @@ def open_session(function: str, target: str, options: Dict[str, Any]) -> int:
     if status != OK:
         _raise(lib, status)
     return int(out.value)
+
+
+def take_completion(lib: ctypes.CDLL, completion: Completion) -> Any:
+    """The result of a completion (JSON text as bytes, or a session handle for opens), or the
+    exception it carries; frees its strings either way."""
+    try:
+        if completion.status == OK:
+            return ctypes.string_at(completion.json) if completion.json else int(completion.env)
+        message = ctypes.string_at(completion.error).decode("utf-8", "replace") if completion.error else ""
+        details = ctypes.string_at(completion.json).decode("utf-8", "replace") if completion.json else None
+        return exception(completion.status, message, details)
+    finally:
+        lib.openenv_string_free(completion.json)
+        lib.openenv_string_free(completion.error)
 
 
 def close(handle: int) -> None:

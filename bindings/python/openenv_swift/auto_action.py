@@ -8,6 +8,7 @@ from typing import Any, Dict, Optional
 
 from . import discovery
 from ._native import call_json, launch_options
+from .client import GenericAction
 from .schema_action import action_class
 from ._factory import Factory
 from .errors import ConsentRequiredError, EnvironmentNotFoundError
@@ -23,35 +24,37 @@ class AutoAction(Factory):
     def from_env(cls, name: str, skip_install: bool = False, base_url: Optional[str] = None, trust_remote_code: bool = False) -> type:
         """The Action class (not an instance) of environment ``name``.
 
-        The installed package's own class when there is one; a Hub name's package is
-        installed first if consent is given (``trust_remote_code=True``,
-        ``OPENENV_TRUST_REMOTE_CODE=1`` or a yes at the prompt). Otherwise (``skip_install=True``,
-        no consent, or a ``base_url`` whose environment is not installed) a class built from
-        the server's action JSON Schema, whose keyword constructor checks required fields,
-        types, enums and bounds before anything is sent. That schema comes from ``base_url``,
-        else the running Space (Hub names), else the environment's own server.
+        ``skip_install=True``: :class:`GenericAction` (a dict of any fields), with no look-up
+        and no network, as the reference. Otherwise the installed package's own class; a Hub
+        name's package is installed first if consent is given (``trust_remote_code=True``,
+        ``OPENENV_TRUST_REMOTE_CODE=1`` or a yes at the prompt). Without consent, or for a
+        ``base_url`` whose environment is not installed, a class built from the server's
+        action JSON Schema, whose keyword constructor checks required fields, types, enums and
+        bounds before anything is sent. That schema comes from ``base_url``, else the running
+        Space (Hub names).
 
         Raises:
             EnvironmentNotFoundError: no installed environment answers to ``name`` (and no
                 ``base_url`` is given).
             ImportError: the package is installed but its action class cannot be imported.
         """
-        if not skip_install:
-            try:
-                return discovery.import_class(discovery.resolve(name, trust_remote_code), "module", "action_class")
-            except ConsentRequiredError:
-                warnings.warn(f"the client code of {name} is not installed and may not be without your consent; using an action "
-                              "class built from its server's schema (pass trust_remote_code=True for the package's own class)",
-                              stacklevel=2)
-            except EnvironmentNotFoundError:
-                if base_url is None:
-                    raise
+        if skip_install:
+            return GenericAction
+        try:
+            return discovery.import_class(discovery.resolve(name, trust_remote_code), "module", "action_class")
+        except ConsentRequiredError:
+            warnings.warn(f"the client code of {name} is not installed and may not be without your consent; using an action "
+                          "class built from its server's schema (pass trust_remote_code=True for the package's own class)",
+                          stacklevel=2)
+        except EnvironmentNotFoundError:
+            if base_url is None:
+                raise
         return action_class(call_json("openenv_server_schema", name, json.dumps(launch_options(base_url=base_url))))
 
     @classmethod
-    def from_hub(cls, env_name: str, skip_install: bool = False, **kwargs: Any) -> type:
-        """Alias of :meth:`from_env`."""
-        return cls.from_env(env_name, skip_install=skip_install, **kwargs)
+    def from_hub(cls, env_name: str, skip_install: bool = False, base_url: Optional[str] = None, trust_remote_code: bool = False) -> type:
+        """Alias of :meth:`from_env`, with the same arguments in the same order."""
+        return cls.from_env(env_name, skip_install, base_url, trust_remote_code)
 
     @classmethod
     def get_action_info(cls, name: str) -> Dict[str, Any]:

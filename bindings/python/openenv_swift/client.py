@@ -1,20 +1,37 @@
-"""The client of one environment session, driven by the Swift engine.
+"""Environment clients whose transport is the Swift engine, with the reference's contract.
 
-It answers like the reference's ``EnvClient``: ``reset(**kwargs)``, ``step(action)``,
-``state()``, ``close()``, context-manager use, and results whose observation is the
-environment package's own Observation class when it can be imported.
+openenv-core's clients are async-first: ``async with env:``, ``await env.step(action)``, and
+``env.sync()`` for blocking use. :class:`EngineTransport` gives any client class of that shape
+(an environment package's own ``ParrotEnv``, an MCP client, :class:`GenericEnvClient`) the
+engine as its connection: the package's hooks (``_step_payload``, ``_parse_result``,
+``_parse_state``) and methods run unchanged, and only connecting, sending and receiving are
+replaced. Awaited requests complete from the engine's completion queue (see ``_engine``):
+no thread per call, never blocking the event loop. :class:`SyncEnvClient` calls the engine
+directly on the caller's thread.
 """
 
 from __future__ import annotations
 
+import asyncio
+import collections
+import contextvars
 import json
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Generic, Mapping, Optional, Tuple, TypeVar
+from typing import Any, Callable, Deque, Dict, Generic, Optional, Tuple, TypeVar
 
-from . import _native
+from . import _engine, _native
+from .errors import SessionClosedError
 from .schema_action import action_class
 
 ObsT = TypeVar("ObsT")
+
+#: Set while a :class:`SyncEnvClient` drives a client's coroutine: engine requests then run
+#: on the calling thread instead of through the event loop.
+_BLOCKING: contextvars.ContextVar[bool] = contextvars.ContextVar("openenv_swift_blocking", default=False)
+
+#: How a closed client opens its session again: (``openenv_*`` function, its ``OPEN_*`` code,
+#: target, options JSON).
+Launch = Tuple[str, int, str, str]
 
 
 @dataclass
@@ -26,169 +43,368 @@ class StepResult(Generic[ObsT]):
     done: bool = False
 
 
-class AttributeView:
-    """JSON fields readable as attributes, for environments whose classes are not installed."""
+class EngineTransport:
+    """The engine as the connection of an OpenEnv client class (a mixin placed before it).
 
-    def __init__(self, fields: Mapping[str, Any]) -> None:
-        self.__dict__.update(fields)
+    Replaces ``connect``, ``disconnect``, ``_send``, ``_receive``, ``_send_and_receive`` and
+    ``sync``; everything else is the client class's own.
+    """
 
-    def __repr__(self) -> str:
-        inner = ", ".join(f"{key}={value!r}" for key, value in self.__dict__.items())
-        return f"{type(self).__name__}({inner})"
+    _engine_handle: Optional[int] = None
+    _engine_launch: Optional[Launch] = None
+    _engine_base_url: str = ""
+    _engine_sent: Deque[Any]
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, AttributeView) and self.__dict__ == other.__dict__
+    def _engine_attach(self, handle: Optional[int], launch: Launch) -> None:
+        """Gives the client an open session (or none yet) and the recipe to open one."""
+        self._engine_handle = handle
+        self._engine_launch = launch
+        self._engine_sent = collections.deque()
+        if handle is not None:
+            self._engine_base_url = _native.call_text("openenv_base_url", handle)
+
+    @property
+    def base_url(self) -> str:
+        """The server's base URL (known once connected)."""
+        return self._engine_base_url
+
+    async def connect(self) -> Any:
+        """Opens the session if it is not open (without blocking the event loop)."""
+        if self._engine_handle is None:
+            assert self._engine_launch is not None, "the client was not made by openenv_swift"
+            function, how, target, options = self._engine_launch
+            if _BLOCKING.get():
+                handle = _native.open_session(function, target, json.loads(options))
+            else:
+                handle = await _engine.engine().open(how, target, options)
+            self._engine_attach(handle, self._engine_launch)
+        return self
+
+    async def disconnect(self) -> None:
+        """Ends the session: asks the server to close it, then releases it. A server this
+        client's engine started stops with its last session."""
+        handle, self._engine_handle = self._engine_handle, None
+        if handle is None:
+            return
+        try:
+            if not _BLOCKING.get():
+                # The server closes the connection on {"type": "close"}: the completion is that
+                # closing, and waiting for it keeps the event loop free.
+                await _engine.engine().submit(handle, _native.OP_MESSAGE, b'{"type":"close"}')
+        except Exception:  # the expected end of the conversation, or a server already gone
+            pass
+        finally:
+            _native.close(handle)
+
+    async def _send_and_receive(self, message: Dict[str, Any]) -> Dict[str, Any]:
+        """Sends one message and returns the server's answer; an error answer raises
+        ``ServerError`` (a RuntimeError whose text starts "Server error: ... (code: ...)")."""
+        payload = json.dumps(message).encode()
+        handle = self._engine_handle
+        if handle is None:
+            await self.connect()
+            handle = self._engine_handle
+        if _BLOCKING.get():
+            return json.loads(_message(handle, payload))
+        return json.loads(await _engine.engine().submit(handle, _native.OP_MESSAGE, payload))
+
+    async def _send(self, message: Dict[str, Any]) -> None:
+        """Sends one message; its answer is what the next :meth:`_receive` returns."""
+        if _BLOCKING.get():
+            self._engine_sent.append(await self._send_and_receive(message))
+        else:
+            self._engine_sent.append(asyncio.ensure_future(self._send_and_receive(message)))
+
+    async def _receive(self) -> Dict[str, Any]:
+        """The answer to the oldest message sent with :meth:`_send`."""
+        if not self._engine_sent:
+            raise SessionClosedError("nothing was sent to receive an answer to; call _send first")
+        answer = self._engine_sent.popleft()
+        return await answer if isinstance(answer, asyncio.Future) else answer
+
+    def sync(self) -> "SyncEnvClient":
+        """A blocking client over this one, calling the engine on the caller's thread."""
+        return SyncEnvClient(self)
+
+    def schema(self) -> Dict[str, Any]:
+        """The server's action, observation and state JSON Schemas (blocking)."""
+        return _native.call_json("openenv_schema", self._require_handle())
+
+    def metadata(self) -> Dict[str, Any]:
+        """The server's metadata (blocking)."""
+        return _native.call_json("openenv_metadata", self._require_handle())
+
+    @property
+    def action_class(self) -> type:
+        """A class built from the server's action schema, checked before sending: for servers
+        whose package is not installed (see :func:`openenv_swift.action_class`)."""
+        return action_class(self.schema()["action"])
+
+    def _require_handle(self) -> int:
+        if self._engine_handle is None:
+            raise SessionClosedError("the session is not open; connect first (async with env, or env.sync())")
+        return self._engine_handle
+
+    def __del__(self) -> None:
+        handle, self._engine_handle = self._engine_handle, None
+        if handle is not None:
+            try:
+                _native.close(handle)
+            except Exception:  # interpreter shutdown: the library may be gone already
+                pass
 
 
-class Observation(AttributeView):
-    """An observation of an environment whose Observation class is not installed."""
+_send_blocking: Optional[Callable[..., bytes]] = None
 
 
-class State(AttributeView):
-    """A state of an environment whose State class is not installed."""
+def _message(handle: int, payload: bytes) -> bytes:
+    """``openenv_send``: one whole message, blocking; the answer's bytes."""
+    global _send_blocking
+    if _send_blocking is None:
+        _send_blocking = _native.session_function("openenv_send")
+    return _send_blocking(handle, payload)
 
 
-def action_json(action: Any, fields: Dict[str, Any]) -> bytes:
-    """The JSON object of an action as UTF-8: a pydantic model's set fields, a mapping, or keywords."""
-    if action is None:
-        return json.dumps(fields).encode()
-    if fields:
-        raise TypeError("pass either an action object or keyword fields, not both")
-    if hasattr(action, "model_dump_json"):
-        return action.model_dump_json(exclude_unset=True).encode()
-    if isinstance(action, Mapping):
-        return json.dumps(dict(action)).encode()
-    raise TypeError(f"an action must be a pydantic model, a dict or keyword fields, not {type(action).__name__}")
+class GenericEnvClient(EngineTransport):
+    """A client of any OpenEnv server that works with plain dicts, as the reference's
+    ``GenericEnvClient``: actions are dicts (or pydantic models), observations and states
+    come back as dicts. No environment package needed; no remote code runs.
 
-
-class SwiftEnvClient:
-    """A session with one environment instance on an OpenEnv server (``http://`` or, over
-    verified TLS, ``https://``; ``ca_file`` names authorities to trust instead of the system's).
-
-    Use it as a context manager, or call :meth:`close`. Several clients may be stepped from
-    several Python threads at once: calls release the GIL.
+    Async-first like every OpenEnv client: ``async with GenericEnvClient(url) as env:``;
+    ``GenericEnvClient(url).sync()`` for blocking use.
     """
 
     def __init__(
         self,
-        base_url: Optional[str] = None,
-        *,
-        observation_class: Optional[type] = None,
-        state_class: Optional[type] = None,
+        base_url: str,
         connect_timeout_s: float = 10.0,
         message_timeout_s: float = 60.0,
         max_message_size_mb: float = 100.0,
+        provider: Any = None,
+        mode: Optional[str] = None,
+        *,
         ca_file: Optional[str] = None,
-        launch: Optional[Tuple[str, str, Dict[str, Any]]] = None,
-        on_close: Optional[Callable[[], None]] = None,
+        bearer_token: Optional[str] = None,
     ) -> None:
-        """Connects to the server at ``base_url``; or, with ``launch`` (an engine function,
-        its target and its options, as :meth:`AutoEnv.from_env` passes), lets the engine find
-        or start the server first. ``on_close`` is called once, after the session ends (a
-        container provider's ``stop_container``)."""
-        self._handle: Optional[int] = None
-        self._on_close: Optional[Callable[[], None]] = None
-        self._observation_class = observation_class
-        self._state_class = state_class
-        options: Dict[str, Any] = {
-            "connect_timeout": connect_timeout_s,
-            "message_timeout": message_timeout_s,
-            "max_message_bytes": int(max_message_size_mb * 1024 * 1024),
-            "ca_file": ca_file,
-        }
-        self._reset = _native.session_function("openenv_reset")
-        self._step = _native.session_function("openenv_step")
-        self._state = _native.session_function("openenv_state")
-        self._schema = _native.session_function("openenv_schema")
-        self._metadata = _native.session_function("openenv_metadata")
-        if launch is None:
-            if base_url is None:
-                raise TypeError("SwiftEnvClient needs base_url; use AutoEnv.from_env to start a server")
-            self._handle = _native.open_session("openenv_connect", base_url, options)
-        else:
-            function, target, extra = launch
-            self._handle = _native.open_session(function, target, {**options, **extra})
-        self.base_url: str = _native.call_text("openenv_base_url", self._handle)
-        self._on_close = on_close
+        """Prepares a client of the server at ``base_url`` (``http(s)://`` or ``ws(s)://``);
+        it connects on first use. ``ca_file`` names authorities to trust for ``https://``;
+        ``bearer_token`` is sent as ``Authorization: Bearer``."""
+        if mode is not None and mode.lower() not in ("simulation", "production"):
+            raise ValueError(f"Invalid mode: '{mode}'. Must be 'simulation' or 'production'.")
+        url = base_url.replace("ws://", "http://", 1).replace("wss://", "https://", 1).rstrip("/")
+        options = session_options(connect_timeout_s, message_timeout_s, max_message_size_mb, ca_file, bearer_token)
+        self._provider = provider
+        self._engine_attach(None, ("openenv_connect", _native.OPEN_CONNECT, url, json.dumps(options)))
+        self._engine_base_url = url
 
-    def _call(self, function: Any, *arguments: bytes) -> Any:
-        handle = self._handle
-        if handle is None:
-            from .errors import SessionClosedError
+    def _step_payload(self, action: Any) -> Dict[str, Any]:
+        if isinstance(action, dict):
+            return action
+        if hasattr(action, "model_dump"):
+            return action.model_dump()
+        if hasattr(action, "__dict__"):
+            return vars(action)
+        return dict(action)
 
-            raise SessionClosedError("the session is closed (closed by the client); open a new one")
-        return json.loads(function(handle, *arguments))
+    def _parse_result(self, payload: Dict[str, Any]) -> StepResult[Dict[str, Any]]:
+        return StepResult(observation=payload.get("observation", {}), reward=payload.get("reward"), done=payload.get("done", False))
 
-    def _result(self, answer: Dict[str, Any]) -> StepResult:
-        fields, reward, done = answer["observation"], answer["reward"], answer["done"]
-        observation: Any = None
-        if self._observation_class is not None:
-            try:
-                observation = self._observation_class.model_validate({**fields, "done": done, "reward": reward})
-            except Exception:  # a server whose observation does not fit the installed class
-                observation = None
-        if observation is None:
-            observation = Observation({**fields, "done": done, "reward": reward})
-        return StepResult(observation=observation, reward=reward, done=done)
+    def _parse_state(self, payload: Dict[str, Any]) -> Dict[str, Any]:
+        return payload
 
-    def reset(self, **kwargs: Any) -> StepResult:
-        """Starts a new episode; keyword arguments go to the environment (``seed``, ``episode_id``)."""
-        return self._result(self._call(self._reset, json.dumps(kwargs).encode()))
+    async def reset(self, **kwargs: Any) -> StepResult[Dict[str, Any]]:
+        """Starts a new episode; keyword arguments go to the environment (``seed``...)."""
+        response = await self._send_and_receive({"type": "reset", "data": kwargs})
+        return self._parse_result(response.get("data", {}))
 
-    def step(self, action: Any = None, **fields: Any) -> StepResult:
-        """Sends one action: the package's Action instance, a dict, or keyword fields."""
-        return self._result(self._call(self._step, action_json(action, fields)))
+    async def step(self, action: Any, **kwargs: Any) -> StepResult[Dict[str, Any]]:
+        """Sends one action (a dict, a ``GenericAction`` or a pydantic model)."""
+        response = await self._send_and_receive({"type": "step", "data": self._step_payload(action)})
+        return self._parse_result(response.get("data", {}))
+
+    async def state(self) -> Dict[str, Any]:
+        """The environment's state."""
+        response = await self._send_and_receive({"type": "state"})
+        return self._parse_state(response.get("data", {}))
+
+    async def close(self) -> None:
+        """Ends the session, and stops the container of a provider that started one."""
+        await self.disconnect()
+        provider, self._provider = self._provider, None
+        if provider is not None:
+            stop = getattr(provider, "stop_container", None) or getattr(provider, "stop", None)
+            if stop is not None:
+                stop()
+
+    async def __aenter__(self) -> "GenericEnvClient":
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self.close()
+
+    def __enter__(self) -> Any:
+        raise TypeError(
+            "GenericEnvClient is async by default. Use 'async with' instead of 'with', "
+            "or call .sync() to get a synchronous wrapper:\n  async with client:  # async usage\n"
+            "  with client.sync():  # sync wrapper")
+
+    def __exit__(self, *exc_info: Any) -> None:
+        pass  # pragma: no cover: __enter__ always raises
+
+    def __repr__(self) -> str:
+        return f"GenericEnvClient(base_url={self.base_url!r}, connected={self._engine_handle is not None})"
+
+
+class GenericAction(Dict[str, Any]):
+    """An action for :class:`GenericEnvClient`: a dict made from keyword arguments."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(kwargs)
+
+    def __repr__(self) -> str:
+        return f"GenericAction({', '.join(f'{key}={value!r}' for key, value in self.items())})"
+
+
+def session_options(connect_timeout_s: float, message_timeout_s: float, max_message_size_mb: float,
+                    ca_file: Optional[str] = None, bearer_token: Optional[str] = None) -> Dict[str, Any]:
+    """The engine's session options from the reference client's arguments."""
+    options: Dict[str, Any] = {"connect_timeout": connect_timeout_s, "message_timeout": message_timeout_s,
+                               "max_message_bytes": int(max_message_size_mb * 1024 * 1024)}
+    if ca_file is not None:
+        options["ca_file"] = ca_file
+    if bearer_token is not None:
+        options["bearer_token"] = bearer_token
+    return options
+
+
+class SyncEnvClient:
+    """A blocking client over an async one, as the reference's ``SyncEnvClient``: the same
+    methods without ``await``, and every coroutine method of the wrapped client (an MCP
+    client's ``call_tool``...) as a blocking one.
+
+    Engine requests run on the caller's thread; no event loop on a helper thread. A method of
+    the package's own that awaits something besides the engine runs on a private event loop
+    of this client's, on the caller's thread too.
+    """
+
+    def __init__(self, async_client: Any) -> None:
+        self._async = async_client
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+
+    @property
+    def async_client(self) -> Any:
+        """The wrapped async client."""
+        return self._async
+
+    def _run(self, coroutine: Any, transport_only: bool) -> Any:
+        token = _BLOCKING.set(True)
+        try:
+            if transport_only or _running_loop() is not None:
+                return _drive(coroutine)
+            if self._loop is None:
+                self._loop = asyncio.new_event_loop()
+            return self._loop.run_until_complete(coroutine)
+        finally:
+            _BLOCKING.reset(token)
+
+    def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        method = getattr(self._async, name)
+        return self._run(method(*args, **kwargs), _is_transport_only(type(self._async), name))
+
+    def connect(self) -> "SyncEnvClient":
+        """Opens the session."""
+        self._call("connect")
+        return self
+
+    def disconnect(self) -> None:
+        """Ends the session."""
+        self._call("disconnect")
+
+    def reset(self, **kwargs: Any) -> Any:
+        """Starts a new episode."""
+        return self._call("reset", **kwargs)
+
+    def step(self, action: Any, **kwargs: Any) -> Any:
+        """Sends one action."""
+        return self._call("step", action, **kwargs)
 
     def state(self) -> Any:
-        """The environment's state, as the package's State class when known."""
-        fields = self._call(self._state)
-        if self._state_class is not None:
-            try:
-                return self._state_class.model_validate(fields)
-            except Exception:  # a state that does not fit the installed class
-                pass
-        return State(fields)
-
-    def schema(self) -> Dict[str, Any]:
-        """The server's action, observation and state JSON Schemas."""
-        return self._call(self._schema)
-
-    @property
-    def action_class(self) -> type:
-        """A class built from this server's action schema (see :func:`action_class`)."""
-        return action_class(self.schema()["action"])
-
-    def metadata(self) -> Dict[str, Any]:
-        """The server's metadata."""
-        return self._call(self._metadata)
+        """The environment's state."""
+        return self._call("state")
 
     def close(self) -> None:
-        """Ends the session (idempotent)."""
-        handle, self._handle = self._handle, None
-        on_close, self._on_close = self._on_close, None
+        """Ends the session and releases what the client started."""
         try:
-            if handle is not None:
-                _native.close(handle)
+            self._call("close")
         finally:
-            if on_close is not None:
-                on_close()
+            loop, self._loop = self._loop, None
+            if loop is not None:
+                loop.close()
 
-    @property
-    def closed(self) -> bool:
-        """Whether :meth:`close` was called."""
-        return self._handle is None
-
-    def __enter__(self) -> "SwiftEnvClient":
-        return self
+    def __enter__(self) -> "SyncEnvClient":
+        return self.connect()
 
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
 
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:  # interpreter shutdown: the library may be gone already
-            pass
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._async, name)
+        if asyncio.iscoroutinefunction(attribute):
+            return lambda *args, **kwargs: self._call(name, *args, **kwargs)
+        return attribute
+
+    def _step_payload(self, action: Any) -> Dict[str, Any]:
+        return self._async._step_payload(action)
+
+    def _parse_result(self, payload: Dict[str, Any]) -> Any:
+        return self._async._parse_result(payload)
+
+    def _parse_state(self, payload: Dict[str, Any]) -> Any:
+        return self._async._parse_state(payload)
 
     def __repr__(self) -> str:
-        return f"SwiftEnvClient(base_url={self.base_url!r}, closed={self.closed})"
+        return f"SyncEnvClient({self._async!r})"
+
+
+def _running_loop() -> Optional[asyncio.AbstractEventLoop]:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def _drive(coroutine: Any) -> Any:
+    """Runs a coroutine that awaits only the engine (which, blocking, never suspends)."""
+    try:
+        coroutine.send(None)
+    except StopIteration as finished:
+        return finished.value
+    coroutine.close()
+    raise RuntimeError("this client method awaited something besides the engine inside a running event loop; "
+                       "await the async client's method instead of using .sync() here")
+
+
+#: Methods known to await nothing but the transport, per client class (driven without a loop).
+_transport_only: Dict[Tuple[type, str], bool] = {}
+
+
+def _is_transport_only(kind: type, name: str) -> bool:
+    key = (kind, name)
+    known = _transport_only.get(key)
+    if known is None:
+        function = getattr(kind, name, None)
+        known = _transport_only[key] = any(function is getattr(base, name, None) for base in _transport_bases())
+    return known
+
+
+def _transport_bases() -> list:
+    """The classes whose reset/step/state/connect/close await only the transport: ours and,
+    when loaded, openenv-core's ``EnvClient``."""
+    import sys
+
+    bases: list = [GenericEnvClient, EngineTransport]
+    reference = sys.modules.get("openenv.core.env_client")
+    if reference is not None:
+        bases.append(reference.EnvClient)
+    return bases

@@ -6,18 +6,18 @@ image (or which running server) to use; the provider only runs it."""
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
 from ._native import call_json
-from .client import SwiftEnvClient
 from .errors import InvalidArgumentError
 
 PROVIDER_METHODS = ("start_container", "wait_for_ready", "stop_container")
 
 
-def open_client(provider: Any, name: str, launch_options: Dict[str, Any], client_options: Dict[str, Any]) -> SwiftEnvClient:
-    """A client of environment ``name`` whose server runs in a container of ``provider``'s,
-    stopped with ``provider.stop_container()`` when the client closes (or fails to open).
+def start(provider: Any, name: str, launch_options: Dict[str, Any]) -> Tuple[str, Optional[Any]]:
+    """Where environment ``name``'s server answers, and the provider to stop with the client
+    (None when the engine found a running server and no container was started). A container
+    that started but never became ready is stopped before the error is raised.
 
     Raises:
         InvalidArgumentError: ``provider`` lacks one of the provider methods.
@@ -29,12 +29,12 @@ def open_client(provider: Any, name: str, launch_options: Dict[str, Any], client
             f"{type(provider).__name__} lacks {', '.join(missing)}")
     plan = call_json("openenv_launch_plan", name, json.dumps({**launch_options, "runtime": "docker"}))
     if "base_url" in plan:
-        return SwiftEnvClient(plan["base_url"], **client_options)
+        return plan["base_url"], None
     wait_timeout: Optional[float] = launch_options.get("wait_timeout")
     base_url = provider.start_container(plan["image"], env_vars=launch_options.get("env_vars") or {}, wait_timeout=wait_timeout)
     try:
         provider.wait_for_ready(base_url, timeout_s=wait_timeout)
-        return SwiftEnvClient(base_url, on_close=provider.stop_container, **client_options)
     except BaseException:
         provider.stop_container()
         raise
+    return base_url, provider

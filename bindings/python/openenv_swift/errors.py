@@ -66,12 +66,14 @@ class ConsentRequiredError(OpenEnvError, ValueError):
     ``OPENENV_TRUST_REMOTE_CODE=1`` (a ValueError, like the reference's refusal)."""
 
 
-class InstallError(OpenEnvError, RuntimeError):
-    """The package installer failed; its output was printed."""
+class InstallError(OpenEnvError, ValueError):
+    """The package installer failed; its output was printed (a ValueError, like the
+    reference's "Failed to install environment from HuggingFace Space")."""
 
 
 class ServerError(OpenEnvError, RuntimeError):
-    """The server answered with an error message.
+    """The server answered with an error message. Its text starts as the reference client's
+    does, ``Server error: <message> (code: <code>)``, then says what to do.
 
     Attributes:
         code: the server's code (``EXECUTION_ERROR``, ``INVALID_JSON``, ...).
@@ -106,3 +108,33 @@ class CapacityError(ServerError):
 
 #: Server error codes with their own exception class.
 SERVER_ERROR_CLASSES = {"VALIDATION_ERROR": ValidationError, "CAPACITY_REACHED": CapacityError}
+
+
+def server_error(message: str, details: Dict[str, Any]) -> ServerError:
+    """The exception for a server's error message: the reference's wording first, then the
+    engine's explanation."""
+    code = details.get("code", "UNKNOWN")
+    text = f"Server error: {details.get('message', 'Unknown error')} (code: {code}). {message}"
+    return SERVER_ERROR_CLASSES.get(code, ServerError)(text, details)
+
+
+class ClientCreationError(OpenEnvError, ValueError):
+    """The environment's client could not be created: the reference raises ValueError
+    ("Failed to create environment client for ..."). Raised errors also keep their own class
+    (``ServerStartError``, ``EnvTimeoutError``...), so either can be caught."""
+
+
+_CREATION_CLASSES: Dict[type, type] = {}
+
+
+def creation_error(error: Exception, name: str, client_class: str) -> Exception:
+    """``error`` as a failure to create ``name``'s client: of its own class and of
+    :class:`ClientCreationError`, with the reference's message first."""
+    kind = type(error)
+    if not isinstance(error, ClientCreationError):
+        kind = _CREATION_CLASSES.setdefault(kind, type(kind.__name__, (kind, ClientCreationError), {"__module__": kind.__module__}))
+    text = f"Failed to create environment client for '{name}'.\nClient class: {client_class}\nError: {error}"
+    created = kind.__new__(kind, text)
+    created.__dict__.update(getattr(error, "__dict__", {}))
+    Exception.__init__(created, text)
+    return created

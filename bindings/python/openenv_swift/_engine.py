@@ -1,0 +1,105 @@
+"""Engine requests awaited from asyncio without a thread per call.
+
+Each event loop gets one engine completion queue. A request is submitted to the engine's I/O
+loop and returns at once; the queue's descriptor is watched with ``loop.add_reader``, and when
+it turns readable every finished completion is collected in one call and handed to the future
+waiting for it. A cancelled await leaves its request to finish on the wire; the answer is
+then dropped, so it can never be mistaken for another request's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import itertools
+import weakref
+from typing import Any, Dict, Optional
+
+from . import _native
+
+_BATCH = 256
+
+
+class AsyncEngine:
+    """The engine's completions, delivered to one event loop's futures."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        lib = _native.library()
+        queue = ctypes.c_void_p()
+        status = lib.openenv_queue_new(ctypes.byref(queue))
+        if status != _native.OK:
+            _native._raise(lib, status)
+        descriptor = ctypes.c_int()
+        lib.openenv_queue_fd(queue, ctypes.byref(descriptor))
+        self._lib = lib
+        self._loop = loop
+        self._queue = queue
+        self._descriptor = descriptor.value
+        self._futures: Dict[int, asyncio.Future] = {}
+        self._tags = itertools.count(1)
+        self._completions = (_native.Completion * _BATCH)()
+        self._count = ctypes.c_size_t()
+        self._submit = lib.openenv_submit
+        self._watching = False
+        weakref.finalize(self, lib.openenv_queue_free, queue.value)
+
+    def submit(self, handle: int, op: int, payload: Optional[bytes]) -> asyncio.Future:
+        """Sends ``op`` on session ``handle``; the future gets the result's JSON bytes."""
+        tag = next(self._tags)
+        status = self._submit(handle, self._queue, op, payload, tag)
+        if status != _native.OK:
+            _native._raise(self._lib, status)
+        return self._expect(tag)
+
+    def open(self, how: int, target: str, options: str) -> asyncio.Future:
+        """Opens a session without blocking; the future gets its handle."""
+        tag = next(self._tags)
+        status = self._lib.openenv_submit_open(self._queue, how, target.encode("utf-8", "surrogatepass"), options.encode(), tag)
+        if status != _native.OK:
+            _native._raise(self._lib, status)
+        return self._expect(tag)
+
+    def _expect(self, tag: int) -> asyncio.Future:
+        future = self._loop.create_future()
+        self._futures[tag] = future
+        if not self._watching:
+            self._loop.add_reader(self._descriptor, self._drain)
+            self._watching = True
+        return future
+
+    def _drain(self) -> None:
+        lib, completions, count, futures = self._lib, self._completions, self._count, self._futures
+        while True:
+            lib.openenv_collect(self._queue, completions, _BATCH, 0.0, ctypes.byref(count))
+            for index in range(count.value):
+                completion = completions[index]
+                outcome = _native.take_completion(lib, completion)
+                future = futures.pop(completion.tag, None)
+                if future is None or future.done():
+                    if isinstance(outcome, int):  # an open nobody waits for any more
+                        _native.close(outcome)
+                    continue
+                if isinstance(outcome, Exception):
+                    future.set_exception(outcome)
+                else:
+                    future.set_result(outcome)
+            if count.value < _BATCH:
+                break
+        if not futures and self._watching:
+            self._loop.remove_reader(self._descriptor)
+            self._watching = False
+
+
+def engine() -> AsyncEngine:
+    """The running event loop's engine."""
+    loop = asyncio.get_running_loop()
+    found = getattr(loop, "_openenv_swift_engine", None)
+    if found is None:
+        found = AsyncEngine(loop)
+        loop._openenv_swift_engine = found  # type: ignore[attr-defined]  # lives and dies with its loop
+    return found
+
+
+def completions_array(count: int) -> Any:
+    """A ctypes array of ``count`` completions."""
+    return (_native.Completion * count)()

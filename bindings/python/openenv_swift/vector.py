@@ -1,0 +1,231 @@
+"""Many sessions of one environment stepped together, in the spirit of Gymnasium's
+``make_vec`` and EnvPool: ``step(actions)`` sends every request before waiting and releases
+the GIL once; ``send``/``recv`` give EnvPool's asynchronous mode."""
+
+from __future__ import annotations
+
+import ctypes
+import json
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+
+from . import _native, discovery
+from .client import GenericEnvClient, session_options
+from .errors import InvalidArgumentError, OpenEnvError
+
+
+class VectorEnvError(OpenEnvError, RuntimeError):
+    """Some sessions of a vector environment failed. ``errors`` maps each failed env id to
+    its exception; ``results`` holds every result that did come (None where it failed). The
+    sessions that did not fail stay usable."""
+
+    def __init__(self, errors: Dict[int, Exception], results: List[Any]) -> None:
+        described = "; ".join(f"env {env_id}: {error}" for env_id, error in sorted(errors.items()))
+        super().__init__(f"{len(errors)} of {len(results)} environments failed: {described}")
+        self.errors = errors
+        self.results = results
+
+
+class VectorEnv:
+    """``num_envs`` sessions of one environment, each running its own episode."""
+
+    def __init__(self, handles: List[int], hooks: Any) -> None:
+        self._handles = handles
+        self._hooks = hooks
+        self._lib = _native.library()
+        self._envs = (ctypes.c_void_p * len(handles))(*handles)
+        self._queue: Optional[ctypes.c_void_p] = None
+        self._in_flight: Dict[int, bool] = {}
+
+    @classmethod
+    def open(cls, name: str, num_envs: int, base_url: Union[None, str, List[str]], options: Dict[str, Any]) -> "VectorEnv":
+        """Opens the sessions (see ``AutoEnv.make_vec``)."""
+        if not isinstance(num_envs, int) or num_envs < 1:
+            raise InvalidArgumentError(f"num_envs must be a whole number of at least 1, not {num_envs!r}")
+        skip_install = options.pop("skip_install", False)
+        timing = session_options(options.pop("connect_timeout_s", 10.0), options.pop("message_timeout_s", 60.0),
+                                 options.pop("max_message_size_mb", 100.0), options.pop("ca_file", None), options.pop("bearer_token", None))
+        if skip_install:
+            hooks: Any = GenericEnvClient("http://unused.invalid")
+        else:
+            hooks = discovery.import_class(discovery.resolve(name, options.pop("trust_remote_code", False)), "module", "env_class")
+            hooks = hooks.__new__(hooks)  # the package's hooks only: never connected
+        handles: List[int] = []
+        try:
+            if isinstance(base_url, (list, tuple)):
+                if not base_url:
+                    raise InvalidArgumentError("base_url is an empty list; give at least one server URL")
+                handles = _open_all([base_url[index % len(base_url)] for index in range(num_envs)], timing)
+            else:
+                launch = json.dumps(_native.launch_options(base_url=base_url, **timing, **_launch_keys(options)))
+                for _ in range(num_envs):
+                    handles.append(_native.open_session("openenv_from_env", name, json.loads(launch)))
+        except BaseException:
+            for handle in handles:
+                _native.close(handle)
+            raise
+        return cls(handles, hooks)
+
+    @property
+    def num_envs(self) -> int:
+        """How many sessions."""
+        return len(self._handles)
+
+    def reset(self, seed: Union[None, int, Sequence[Optional[int]]] = None, **kwargs: Any) -> List[Any]:
+        """Resets every environment; ``seed`` (an int gives env ``i`` the seed ``seed + i``, a
+        list one seed each) and ``kwargs`` go to each reset. One result per environment."""
+        seeds = [None] * self.num_envs if seed is None else [seed + index for index in range(self.num_envs)] if isinstance(seed, int) else list(seed)
+        if len(seeds) != self.num_envs:
+            raise InvalidArgumentError(f"seed has {len(seeds)} entries for {self.num_envs} environments")
+        messages = [{"type": "reset", "data": {**kwargs, **({} if value is None else {"seed": value})}} for value in seeds]
+        return self._batch(messages, self._hooks._parse_result)
+
+    def step(self, actions: Sequence[Any]) -> List[Any]:
+        """Steps every environment with its action, all requests sent before any answer is
+        awaited. One result per environment, in order."""
+        return self._batch(self._step_messages(actions, range(self.num_envs)), self._hooks._parse_result)
+
+    def state(self) -> List[Any]:
+        """Every environment's state."""
+        return self._batch([{"type": "state"}] * self.num_envs, self._hooks._parse_state)
+
+    def send(self, actions: Sequence[Any], env_ids: Optional[Sequence[int]] = None) -> None:
+        """Sends actions to some environments without waiting (EnvPool's asynchronous mode);
+        collect the answers with :meth:`recv`."""
+        ids = list(range(self.num_envs)) if env_ids is None else [int(env_id) for env_id in env_ids]
+        for env_id in ids:
+            if not 0 <= env_id < self.num_envs:
+                raise InvalidArgumentError(f"env id {env_id} is out of range 0..{self.num_envs - 1}")
+            if env_id in self._in_flight:
+                raise InvalidArgumentError(f"env {env_id} has an action in flight; recv its result first")
+        messages = self._step_messages(actions, ids)
+        if self._queue is None:
+            self._queue = ctypes.c_void_p()
+            status = self._lib.openenv_queue_new(ctypes.byref(self._queue))
+            if status != _native.OK:
+                _native._raise(self._lib, status)
+        for env_id, message in zip(ids, messages):
+            status = self._lib.openenv_submit(self._handles[env_id], self._queue, _native.OP_MESSAGE, json.dumps(message).encode(), env_id)
+            if status != _native.OK:
+                _native._raise(self._lib, status)
+            self._in_flight[env_id] = True
+
+    def recv(self, min_results: int = 1, timeout: Optional[float] = None) -> List[Tuple[int, Any]]:
+        """The results that have come, as ``(env_id, result)`` pairs: at least ``min_results``
+        (fewer if ``timeout`` seconds pass first), or all in flight if fewer are."""
+        wanted = min(min_results, len(self._in_flight))
+        if self._queue is None or wanted <= 0:
+            return []
+        import time
+
+        deadline = None if timeout is None else time.monotonic() + timeout
+        results: List[Tuple[int, Any]] = []
+        errors: Dict[int, Exception] = {}
+        completions = (_native.Completion * max(1, len(self._in_flight)))()
+        count = ctypes.c_size_t()
+        while len(results) + len(errors) < wanted:
+            remaining = -1.0 if deadline is None else max(0.0, deadline - time.monotonic())
+            self._lib.openenv_collect(self._queue, completions, len(completions), remaining, ctypes.byref(count))
+            for index in range(count.value):
+                completion = completions[index]
+                env_id = int(completion.tag)
+                self._in_flight.pop(env_id, None)
+                outcome = _native.take_completion(self._lib, completion)
+                if isinstance(outcome, Exception):
+                    errors[env_id] = outcome
+                else:
+                    results.append((env_id, self._hooks._parse_result(json.loads(outcome).get("data", {}))))
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+        if errors:
+            raise VectorEnvError(errors, [result for _, result in results])
+        return results
+
+    def close(self) -> None:
+        """Closes every session (and the servers started for them)."""
+        handles, self._handles = self._handles, []
+        for handle in handles:
+            _native.close(handle)
+        if self._queue is not None:
+            self._lib.openenv_queue_free(self._queue)
+            self._queue = None
+
+    def __enter__(self) -> "VectorEnv":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def _step_messages(self, actions: Sequence[Any], ids: Any) -> List[Dict[str, Any]]:
+        actions = list(actions)
+        ids = list(ids)
+        if len(actions) != len(ids):
+            raise InvalidArgumentError(f"got {len(actions)} actions for {len(ids)} environments")
+        return [{"type": "step", "data": self._hooks._step_payload(action)} for action in actions]
+
+    def _batch(self, messages: List[Dict[str, Any]], parse: Any) -> List[Any]:
+        if not self._handles:
+            raise InvalidArgumentError("the vector environment is closed")
+        count = len(messages)
+        payloads = (ctypes.c_char_p * count)(*[json.dumps(message).encode() for message in messages])
+        completions = (_native.Completion * count)()
+        status = self._lib.openenv_run_batch(_native.OP_MESSAGE, self._envs, payloads, count, completions)
+        if status != _native.OK:
+            _native._raise(self._lib, status)
+        results: List[Any] = []
+        errors: Dict[int, Exception] = {}
+        for index in range(count):
+            outcome = _native.take_completion(self._lib, completions[index])
+            if isinstance(outcome, Exception):
+                errors[index] = outcome
+                results.append(None)
+            else:
+                results.append(parse(json.loads(outcome).get("data", {})))
+        if errors:
+            raise VectorEnvError(errors, results)
+        return results
+
+
+def _launch_keys(options: Dict[str, Any]) -> Dict[str, Any]:
+    """``from_env``'s launch options among ``options``."""
+    known = ("docker_image", "wait_timeout", "env_vars")
+    unknown = [key for key in options if key not in known]
+    if unknown:
+        raise InvalidArgumentError(f"unknown make_vec option(s) {', '.join(unknown)}; known: {', '.join(known)} and from_env's client options")
+    return {key: value for key, value in options.items() if value is not None}
+
+
+def _open_all(urls: List[str], options: Dict[str, Any]) -> List[int]:
+    """Opens one session per URL at once (the engine overlaps the connections)."""
+    lib = _native.library()
+    queue = ctypes.c_void_p()
+    status = lib.openenv_queue_new(ctypes.byref(queue))
+    if status != _native.OK:
+        _native._raise(lib, status)
+    handles: List[Optional[int]] = [None] * len(urls)
+    failures: List[Exception] = []
+    try:
+        text = json.dumps(options).encode()
+        for index, url in enumerate(urls):
+            status = lib.openenv_submit_open(queue, _native.OPEN_CONNECT, url.encode(), text, index)
+            if status != _native.OK:
+                _native._raise(lib, status)
+        completions = (_native.Completion * len(urls))()
+        count = ctypes.c_size_t()
+        done = 0
+        while done < len(urls):
+            lib.openenv_collect(queue, completions, len(urls), -1.0, ctypes.byref(count))
+            for index in range(count.value):
+                outcome = _native.take_completion(lib, completions[index])
+                if isinstance(outcome, Exception):
+                    failures.append(outcome)
+                else:
+                    handles[int(completions[index].tag)] = outcome
+                done += 1
+        if failures:
+            for handle in handles:
+                if handle is not None:
+                    _native.close(handle)
+            raise failures[0]
+        return [handle for handle in handles if handle is not None]
+    finally:
+        lib.openenv_queue_free(queue)
