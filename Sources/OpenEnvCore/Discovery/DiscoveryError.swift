@@ -11,7 +11,7 @@ public enum DiscoveryError: Error, Sendable, Equatable, CustomStringConvertible 
             var message = "Unknown environment '\(name)'."
             if !suggestions.isEmpty { message += " Did you mean: \(suggestions.joined(separator: ", "))?" }
             if available.isEmpty {
-                message += " No OpenEnv environments are installed on the search path."
+                message += " No OpenEnv environments found on the search path."
             } else {
                 message += " Available environments: \(available.joined(separator: ", "))."
             }

@@ -10,5 +10,5 @@ class Factory:
         name = type(self).__name__
         raise TypeError(
             f"{name} is a factory class and should not be instantiated directly. "
-            f"Use {name}.from_env() or another class method instead."
+            f"Use {name}.from_hub() or {name}.from_env() instead."
         )

@@ -54,6 +54,7 @@ class EngineTransport:
     _engine_launch: Optional[Launch] = None
     _engine_base_url: str = ""
     _engine_sent: Deque[Any]
+    _engine_in_flight: int = 0
 
     def _engine_attach(self, handle: Optional[int], launch: Launch) -> None:
         """Gives the client an open session (or none yet) and the recipe to open one."""
@@ -87,9 +88,10 @@ class EngineTransport:
         if handle is None:
             return
         try:
-            if not _BLOCKING.get():
+            if not _BLOCKING.get() and not self._engine_in_flight:
                 # The server closes the connection on {"type": "close"}: the completion is that
-                # closing, and waiting for it keeps the event loop free.
+                # closing, and waiting for it keeps the event loop free. With requests in
+                # flight the session is closed at once instead; they fail as closed.
                 await _engine.engine().submit(handle, _native.OP_MESSAGE, b'{"type":"close"}')
         except Exception:  # the expected end of the conversation, or a server already gone
             pass
@@ -106,7 +108,11 @@ class EngineTransport:
             handle = self._engine_handle
         if _BLOCKING.get():
             return json.loads(_message(handle, payload))
-        return json.loads(await _engine.engine().submit(handle, _native.OP_MESSAGE, payload))
+        self._engine_in_flight += 1
+        try:
+            return json.loads(await _engine.engine().submit(handle, _native.OP_MESSAGE, payload))
+        finally:
+            self._engine_in_flight -= 1
 
     async def _send(self, message: Dict[str, Any]) -> None:
         """Sends one message; its answer is what the next :meth:`_receive` returns."""

@@ -129,6 +129,20 @@ def faulty_env_source(template_factory) -> Path:
     return package.parent
 
 
+def many_env_source(template_factory) -> Path:
+    """A package made by `openenv init many_env` that serves as many sessions at once as
+    $MAX_ENVS (default 64) allows; returns the folder holding it."""
+    package = template_factory("many_env")
+    app = package / "server" / "app.py"
+    if "MAX_ENVS" not in app.read_text():
+        app.write_text(app.read_text().replace("max_concurrent_envs=1", 'max_concurrent_envs=int(__import__("os").environ.get("MAX_ENVS", "64"))'))
+        environment = package / "server" / "many_env_environment.py"
+        environment.write_text(environment.read_text().replace(
+            "class ManyEnvironment(Environment):", "class ManyEnvironment(Environment):\n    SUPPORTS_CONCURRENT_SESSIONS = True", 1))
+    assert "MAX_ENVS" in app.read_text()
+    return package.parent
+
+
 GATE = '''"""faulty_env's app behind a gate that wants "Authorization: Bearer $REQUIRED_TOKEN"
 on every route but /health, as a private Hugging Face Space does."""
 import os
@@ -155,6 +169,14 @@ def private_space(template_factory, token: str) -> Server:
     folder = faulty_env_source(template_factory)
     (folder / "token_gate.py").write_text(GATE)
     return Server("token_gate:app", folder, env={"REQUIRED_TOKEN": token})
+
+
+def connect(url: str, **options) -> "SyncEnvClient":
+    """A blocking GenericEnvClient of the server at ``url``, connected (so connection errors
+    raise here)."""
+    from openenv_swift import GenericEnvClient
+
+    return GenericEnvClient(url, **options).sync().connect()
 
 
 def serve(app: str, app_dir: Optional[Path] = None) -> Iterator[Server]:

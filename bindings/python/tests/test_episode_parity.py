@@ -49,17 +49,38 @@ def reference_episode(url: str, message: str) -> list[dict]:
 
 
 def python_episode(url: str, message: str) -> list[dict]:
-    from openenv_swift import SwiftEnvClient
+    """openenv_swift's GenericEnvClient through .sync(): the engine on the caller's thread."""
+    from openenv_swift import GenericEnvClient
 
     results = []
-    with SwiftEnvClient(url) as env:
+    with GenericEnvClient(url).sync() as env:
         result = env.reset()
-        results.append(normalize(vars(result.observation), result.reward, result.done))
+        results.append(normalize(result.observation, result.reward, result.done))
         for _ in range(STEPS):
-            result = env.step(message=message)
-            results.append(normalize(vars(result.observation), result.reward, result.done))
-        results.append({"step_count": env.state().step_count})
+            result = env.step({"message": message})
+            results.append(normalize(result.observation, result.reward, result.done))
+        results.append({"step_count": env.state()["step_count"]})
     return results
+
+
+def python_async_episode(url: str, message: str) -> list[dict]:
+    """openenv_swift's GenericEnvClient awaited: the engine's I/O loop and completion queue."""
+    import asyncio
+
+    from openenv_swift import GenericEnvClient
+
+    async def episode() -> list[dict]:
+        results = []
+        async with GenericEnvClient(url) as env:
+            result = await env.reset()
+            results.append(normalize(result.observation, result.reward, result.done))
+            for _ in range(STEPS):
+                result = await env.step({"message": message})
+                results.append(normalize(result.observation, result.reward, result.done))
+            results.append({"step_count": (await env.state())["step_count"]})
+        return results
+
+    return asyncio.run(episode())
 
 
 def lines_episode(lines: list[str]) -> list[dict]:
@@ -90,6 +111,7 @@ def test_every_door_sees_the_reference_episode(server: Server, c_program: Path, 
     expected = reference_episode(server.url, message)
     assert expected[1]["observation"]["echoed_message"] == message
     assert python_episode(server.url, message) == expected
+    assert python_async_episode(server.url, message) == expected
     assert c_episode(c_program, server.url, message) == expected
     assert cli_episode(server.url, message) == expected
 

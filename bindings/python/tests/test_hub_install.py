@@ -45,9 +45,10 @@ def environment(hub: Path, **extra: str) -> dict:
 
 
 EPISODE = """
-from openenv_swift import AutoEnv
-with AutoEnv.from_env({space!r}, base_url={url!r}{consent}) as env:
-    result = env.step(message="from the hub")
+from openenv_swift import AutoAction, AutoEnv
+Action = AutoAction.from_env({space!r}{consent})
+with AutoEnv.from_env({space!r}, base_url={url!r}{consent}).sync() as env:
+    result = env.step(Action(message="from the hub"))
     print(type(result.observation).__module__, type(result.observation).__name__, result.observation.echoed_message)
 """
 

@@ -23,9 +23,8 @@ from openenv_swift import (
     EnvTimeoutError,
     InvalidArgumentError,
     ServerStartError,
-    SwiftEnvClient,
 )
-from servers import Server, faulty_env_source, private_space, serve
+from servers import Server, connect, faulty_env_source, private_space, serve
 
 
 def answers(url: str) -> bool:
@@ -74,17 +73,20 @@ def in_venv(venv: ChildVenv, code: str, timeout: float = 120) -> subprocess.Comp
 
 @pytest.mark.parametrize("spelling", ["parrot", "Parrot-Env"])
 def test_from_env_starts_serves_and_stops_the_server(spelling: str) -> None:
-    with AutoEnv.from_env(spelling) as env:
+    from parrot_env import ParrotAction, ParrotEnv
+
+    with AutoEnv.from_env(spelling).sync() as env:
+        assert isinstance(env.async_client, ParrotEnv)
         url = env.base_url
         assert url.startswith("http://127.0.0.1:")
         assert answers(url)
-        assert env.step(message="started for me").observation.echoed_message == "started for me"
+        assert env.step(ParrotAction(message="started for me")).observation.echoed_message == "started for me"
     assert not answers(url)
 
 
 def test_env_vars_reach_the_server(runtime_venv: ChildVenv) -> None:
     code = ("from openenv_swift import AutoEnv\n"
-            "with AutoEnv.from_env('envvar', env_vars={'OPENENV_TEST_VALUE': 'from the caller'}) as env:\n"
+            "with AutoEnv.from_env('envvar', env_vars={'OPENENV_TEST_VALUE': 'from the caller'}).sync() as env:\n"
             "    print(env.reset().observation.echoed_message)\n")
     result = in_venv(runtime_venv, code)
     assert result.returncode == 0, result.stderr
@@ -119,6 +121,8 @@ def test_servers_are_shared_up_to_their_capacity_and_stop_with_their_last_sessio
     code = """
 import json, urllib.request
 from openenv_swift import AutoEnv
+from faulty_env import FaultyAction
+from parrot_env import ParrotAction
 
 def answers(url):
     try:
@@ -127,18 +131,18 @@ def answers(url):
     except OSError:
         return False
 
-first = AutoEnv.from_env("faulty")
+first = AutoEnv.from_env("faulty").sync()
 first.reset()
-first.step(message="one")
-others = [AutoEnv.from_env("faulty_env") for _ in range(3)]
-fifth = AutoEnv.from_env("faulty")
+first.step(FaultyAction(message="one"))
+others = [AutoEnv.from_env("faulty_env").sync() for _ in range(3)]
+fifth = AutoEnv.from_env("faulty").sync()
 shared = first.base_url
 report = {
     "same_server": [other.base_url == shared for other in others],
     "fifth_elsewhere": fifth.base_url != shared,
     "first_step_count": first.state().step_count,
     "joined_step_count": others[0].state().step_count,
-    "joined_echo": others[0].step(message="two").observation.echoed_message,
+    "joined_echo": others[0].step(FaultyAction(message="two")).observation.echoed_message,
 }
 first.close()
 report["up_while_others_hold_it"] = answers(shared)
@@ -147,9 +151,9 @@ for other in others:
 report["down_after_the_last"] = not answers(shared)
 report["fifth_still_up"] = answers(fifth.base_url)
 fifth.close()
-parrots = [AutoEnv.from_env("parrot") for _ in range(2)]
+parrots = [AutoEnv.from_env("parrot").sync() for _ in range(2)]
 report["single_session_servers_apart"] = parrots[0].base_url != parrots[1].base_url
-report["parrot_echo"] = parrots[1].step(message="own server").observation.echoed_message
+report["parrot_echo"] = parrots[1].step(ParrotAction(message="own server")).observation.echoed_message
 for parrot in parrots:
     parrot.close()
 print(json.dumps(report))
@@ -171,9 +175,9 @@ print(json.dumps(report))
 
 
 def test_a_running_server_that_fails_a_new_session_is_passed_over(runtime_venv: ChildVenv) -> None:
-    code = ("from openenv_swift import AutoEnv\n"
-            "first = AutoEnv.from_env('picky')\nsecond = AutoEnv.from_env('picky')\n"
-            "print(first.base_url != second.base_url, second.step(message='own').observation.echoed_message)\n"
+    code = ("from openenv_swift import AutoEnv\nfrom picky_env import PickyAction\n"
+            "first = AutoEnv.from_env('picky').sync()\nsecond = AutoEnv.from_env('picky').sync()\n"
+            "print(first.base_url != second.base_url, second.step(PickyAction(message='own')).observation.echoed_message)\n"
             "first.close()\nsecond.close()\n")
     result = in_venv(runtime_venv, code, timeout=120)
     assert result.returncode == 0, result.stderr
@@ -218,9 +222,11 @@ def test_a_server_started_from_a_thread_that_ends_keeps_serving() -> None:
     worker = threading.Thread(target=lambda: opened.append(AutoEnv.from_env("parrot")))
     worker.start()
     worker.join()
-    with opened[0] as env:
+    from parrot_env import ParrotAction
+
+    with opened[0].sync() as env:
         time.sleep(1)  # a parent-death signal tied to the worker would have killed it by now
-        assert env.step(message="after the thread").observation.echoed_message == "after the thread"
+        assert env.step(ParrotAction(message="after the thread")).observation.echoed_message == "after the thread"
 
 
 class UvicornProvider:
@@ -249,15 +255,17 @@ class UvicornProvider:
 
 def test_a_container_provider_runs_the_image_and_stops_it_on_close() -> None:
     provider = UvicornProvider()
-    with AutoEnv.from_env("parrot", container_provider=provider, env_vars={"K": "V"}, wait_timeout=12) as env:
+    from parrot_env import ParrotAction
+
+    with AutoEnv.from_env("parrot", container_provider=provider, env_vars={"K": "V"}, wait_timeout=12).sync() as env:
         url = env.base_url
         assert provider.calls == [("start_container", "parrot-env:latest", {"K": "V"}, {"wait_timeout": 12}),
                                   ("wait_for_ready", url, 12)]
-        assert env.step(message="in a container").observation.echoed_message == "in a container"
+        assert env.step(ParrotAction(message="in a container")).observation.echoed_message == "in a container"
     assert provider.calls[-1] == ("stop_container",)
     assert not answers(url)
     provider = UvicornProvider()
-    with AutoEnv.from_env("parrot", container_provider=provider, docker_image="mine:1") as env:
+    with AutoEnv.from_env("parrot", container_provider=provider, docker_image="mine:1").sync():
         assert provider.calls[0][1] == "mine:1"
     assert len(provider.calls) == 3
 
@@ -272,8 +280,8 @@ def test_a_container_that_never_gets_ready_is_stopped() -> None:
 
 def test_a_container_provider_is_not_used_when_a_server_is_given(faulty: Server) -> None:
     provider = UvicornProvider()
-    with AutoEnv.from_env("someone/faulty-env", base_url=faulty.url, skip_install=True, container_provider=provider) as env:
-        assert env.step(message="no container").observation.echoed_message == "no container"
+    with AutoEnv.from_env("someone/faulty-env", base_url=faulty.url, skip_install=True, container_provider=provider).sync() as env:
+        assert env.step({"message": "no container"}).observation["echoed_message"] == "no container"
     assert provider.calls == []
 
 
@@ -283,8 +291,8 @@ def faulty(template_factory):
 
 
 def test_from_hub_with_an_explicit_base_url(faulty: Server) -> None:
-    with AutoEnv.from_hub("someone/faulty-env", base_url=faulty.url, skip_install=True) as env:
-        assert env.step(message="via the hub name").observation.echoed_message == "via the hub name"
+    with AutoEnv.from_hub("someone/faulty-env", faulty.url, None, None, 30.0, None, False, True).sync() as env:
+        assert env.step({"message": "via the hub name"}).observation["echoed_message"] == "via the hub name"
 
 
 @pytest.mark.parametrize("name", ["a/b/c", "../x", "owner/", "own er/x"])
@@ -310,10 +318,11 @@ def private(template_factory):
 
 def test_hf_token_reaches_a_private_space(private: Server, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_TOKEN", "hf_s3cret")
-    with AutoEnv.from_env("someone/private-env", base_url=private.url, skip_install=True) as env:
-        assert env.step(message="let in").observation.echoed_message == "let in"
+    with AutoEnv.from_env("someone/private-env", base_url=private.url, skip_install=True).sync() as env:
+        assert env.step({"message": "let in"}).observation["echoed_message"] == "let in"
         assert env.schema()["action"]["title"] == "FaultyAction"
-    assert AutoAction.from_env("someone/private-env", base_url=private.url, skip_install=True).__name__ == "FaultyAction"
+    with pytest.warns(UserWarning, match="without your consent"):
+        assert AutoAction.from_env("someone/private-env", base_url=private.url).__name__ == "FaultyAction"
 
 
 def test_a_private_space_without_the_token_says_what_to_set(private: Server, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -324,14 +333,15 @@ def test_a_private_space_without_the_token_says_what_to_set(private: Server, mon
     monkeypatch.setenv("HF_TOKEN", "hf_wrong")
     with pytest.raises(EnvConnectionError, match="HTTP 403: not authorized"):
         AutoEnv.from_env("someone/private-env", base_url=private.url, skip_install=True)
-    with pytest.raises(EnvConnectionError, match="/schema answered HTTP 401: not authorized. A private Hugging Face Space"):
-        AutoAction.from_env("someone/private-env", base_url=private.url, skip_install=True)
+    with pytest.raises(EnvConnectionError, match="/schema answered HTTP 401: not authorized. A private Hugging Face Space"), \
+            pytest.warns(UserWarning, match="without your consent"):
+        AutoAction.from_env("someone/private-env", base_url=private.url)
 
 
 def test_hf_token_goes_to_no_other_server(private: Server, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_TOKEN", "hf_s3cret")
     with pytest.raises(EnvConnectionError, match="HTTP 403"):
-        SwiftEnvClient(private.url)
+        connect(private.url)
     with pytest.raises(EnvConnectionError, match="HTTP 403"):
         AutoEnv.from_env("no-such-env", base_url=private.url, skip_install=True)
 

@@ -7,7 +7,8 @@ from typing import Iterator
 
 import pytest
 
-from openenv_swift import AutoAction, InvalidActionError, InvalidArgumentError, SwiftEnvClient, action_class
+from openenv_swift import AutoAction, GenericAction, InvalidActionError, InvalidArgumentError, action_class
+from servers import connect
 from servers import Server, faulty_env_source, serve
 
 RICH = {
@@ -38,8 +39,8 @@ def test_a_class_from_a_live_server(server: Server) -> None:
     action = FaultyAction(message="hi")
     assert action.message == "hi"
     assert repr(action) == "FaultyAction(message='hi')"
-    with SwiftEnvClient(server.url) as env:
-        assert env.step(action).observation.echoed_message == "hi"
+    with connect(server.url) as env:
+        assert env.step(action).observation["echoed_message"] == "hi"
         assert env.action_class.__name__ == "FaultyAction"
 
 
@@ -74,10 +75,13 @@ def test_defaults_enums_bounds_nulls_arrays_and_references() -> None:
         assert problem in str(caught.value), (fields, str(caught.value))
 
 
-def test_skip_install_builds_from_the_environments_own_server() -> None:
-    ParrotAction = AutoAction.from_env("parrot", skip_install=True)
-    assert ParrotAction.__name__ == "ParrotAction"
-    assert ParrotAction(message="x") == {"message": "x"}
+def test_skip_install_gives_generic_action_without_any_look_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    for name in ("parrot", "no-such-env", "someone/space", "https://huggingface.co/spaces/someone/space"):
+        assert AutoAction.from_env(name, skip_install=True) is GenericAction
+        assert AutoAction.from_hub(name, True) is GenericAction
+    assert GenericAction(message="x") == {"message": "x"}
+    assert repr(GenericAction(message="x", n=1)) == "GenericAction(message='x', n=1)"
 
 
 def test_bad_schemas_and_offline_hub_names_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -85,4 +89,4 @@ def test_bad_schemas_and_offline_hub_names_are_refused(monkeypatch: pytest.Monke
         action_class({"type": "string"})
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(InvalidArgumentError, match="HF_HUB_OFFLINE"):
-        AutoAction.from_env("someone/space", skip_install=True)
+        AutoAction.from_env("someone/space")

@@ -9,7 +9,8 @@ from typing import Iterator
 import pytest
 
 from conftest import run
-from openenv_swift import EnvConnectionError, SwiftEnvClient
+from openenv_swift import EnvConnectionError
+from servers import connect
 from servers import Server, faulty_env_source
 
 
@@ -40,25 +41,25 @@ def tls_server(template_factory, certificate) -> Iterator[Server]:
 def test_an_episode_over_verified_tls(tls_server: Server, certificate) -> None:
     cert, _ = certificate
     url = tls_server.url.replace("127.0.0.1", "localhost")
-    with SwiftEnvClient(url, ca_file=str(cert)) as env:
+    with connect(url, ca_file=str(cert)) as env:
         env.reset()
-        assert env.step(message="secret").observation.echoed_message == "secret"
-        assert env.state().step_count == 1
+        assert env.step({"message": "secret"}).observation["echoed_message"] == "secret"
+        assert env.state()["step_count"] == 1
         assert "message" in env.schema()["action"]["properties"]
 
 
 def test_an_untrusted_certificate_is_refused(tls_server: Server) -> None:
     with pytest.raises(EnvConnectionError, match="certificate is not trusted"):
-        SwiftEnvClient(tls_server.url)
+        connect(tls_server.url)
 
 
 def test_a_name_that_does_not_match_the_certificate_is_refused(tls_server: Server, tmp_path: Path, certificate) -> None:
     cert, _ = certificate
     url = tls_server.url.replace("127.0.0.1", "127.0.0.2")  # loopback, but not a name in the certificate
     with pytest.raises(EnvConnectionError):
-        SwiftEnvClient(url, ca_file=str(cert), connect_timeout_s=5)
+        connect(url, ca_file=str(cert), connect_timeout_s=5)
 
 
 def test_a_missing_ca_file_is_reported(tls_server: Server, tmp_path: Path) -> None:
     with pytest.raises(EnvConnectionError, match="cannot load trusted certificates"):
-        SwiftEnvClient(tls_server.url, ca_file=str(tmp_path / "missing.pem"))
+        connect(tls_server.url, ca_file=str(tmp_path / "missing.pem"))

@@ -1,0 +1,332 @@
+"""Code written for openenv-core 0.3.0 runs unchanged but for the import, and many sessions
+run at once from one event loop.
+
+The reference's own tests are the checklist (public meta-pytorch/OpenEnv repository); each
+public behaviour they check is checked here through openenv_swift's public API on real
+packages and servers:
+- tests/envs/test_auto_env.py: from_env returns the package's client class
+  (test_from_env_returns_the_packages_own_client_async_first), base_url connects without
+  starting anything (same), unknown names raise ValueError with suggestions
+  (test_auto_env.py::test_unknown_names_suggest_close_matches), skip_install needs base_url or
+  docker_image for local names (test_skip_install_contract), factories refuse instantiation
+  naming from_hub (test_factories_name_from_hub), from_hub takes from_env's arguments by
+  position (test_runtime.py::test_from_hub_with_an_explicit_base_url), Hub install failures and
+  refused consent are ValueErrors (test_error_contract, test_hub_install.py).
+- tests/envs/test_discovery.py: name spellings, listings and info keys
+  (test_auto_env.py, test_packaging.py, side by side with the reference).
+- tests/test_core/test_generic_client.py, AutoEnv/AutoAction part: GenericAction from
+  skip_install (test_schema_action.py::test_skip_install_gives_generic_action_without_any_look_up),
+  GenericEnvClient with dict actions and observations (test_generic_client_async_and_sync),
+  its payload rules for dicts and pydantic models (same).
+Checks only of the reference's private helpers (_resolve_space_url, _is_local_url,
+_check_server_availability, _get_pip_command, the JSON discovery cache file) have no
+counterpart: the engine decides those and its Swift tests cover them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import resource
+import textwrap
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from conftest import ChildVenv
+from openenv_swift import (
+    AutoAction,
+    AutoEnv,
+    ClientCreationError,
+    EnvironmentNotFoundError,
+    GenericAction,
+    GenericEnvClient,
+    ServerError,
+    ServerStartError,
+    SessionClosedError,
+    SyncEnvClient,
+    VectorEnvError,
+)
+from servers import Server, SilentServer, faulty_env_source, many_env_source, serve
+
+
+@pytest.fixture(scope="module")
+def parrot() -> Iterator[Server]:
+    yield from serve("parrot_env.server.app:app")
+
+
+@pytest.fixture(scope="module")
+def faulty(template_factory) -> Iterator[Server]:
+    yield from serve("faulty_env.server.app:app", faulty_env_source(template_factory))
+
+
+@pytest.fixture(scope="module")
+def many(template_factory) -> Iterator[Server]:
+    """A template environment serving up to 1100 sessions at once."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 8192)), hard))  # the server inherits it
+    server = Server("many_env.server.app:app", many_env_source(template_factory), env={"MAX_ENVS": "1100"})
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_from_env_returns_the_packages_own_client_async_first(parrot: Server) -> None:
+    from parrot_env import ParrotAction, ParrotEnv, ParrotObservation
+
+    async def episode() -> None:
+        env = AutoEnv.from_env("parrot", base_url=parrot.url)
+        assert isinstance(env, ParrotEnv) and type(env).__name__ == "ParrotEnv"
+        async with env:
+            result = await env.reset()
+            assert isinstance(result.observation, ParrotObservation)
+            result = await env.step(ParrotAction(message="hello"))
+            assert (result.observation.echoed_message, result.reward, result.done) == ("hello", pytest.approx(0.5), False)
+            assert (await env.state()).step_count == 1
+        # await without a context manager: the client connects on first use, as the reference's
+        result = await env.step(ParrotAction(message="again"))
+        assert result.observation.echoed_message == "again"
+        await env.close()
+
+    asyncio.run(episode())
+    env = AutoEnv.from_env("parrot", base_url=parrot.url)
+    with pytest.raises(TypeError, match=r"\.sync\(\)"):
+        with env:
+            pass
+    with env.sync() as blocking:
+        assert isinstance(blocking, SyncEnvClient) and blocking.async_client is env
+        assert blocking.reset().observation.echoed_message == "Parrot Env environment ready!"
+        assert blocking.step(ParrotAction(message="sync")).observation.message_length == 4
+
+
+def test_generic_client_async_and_sync(faulty: Server) -> None:
+    from parrot_env import ParrotAction as PydanticAction  # any pydantic model with the fields
+
+    async def episode() -> list:
+        async with GenericEnvClient(base_url=faulty.url.replace("http", "ws")) as env:
+            first = await env.step({"message": "dict"})
+            second = await env.step(GenericAction(message="generic"))
+            third = await env.step(PydanticAction(message="model"))
+            return [first.observation, second.observation["echoed_message"], third.observation["echoed_message"], await env.state()]
+
+    observation, generic, model, state = asyncio.run(episode())
+    assert observation == {"echoed_message": "dict", "message_length": 4}
+    assert (generic, model, state["step_count"]) == ("generic", "model", 3)
+    with GenericEnvClient(faulty.url).sync() as env:
+        assert env.step({"message": "s"}).reward == pytest.approx(0.1)
+
+
+def test_skip_install_contract(faulty: Server) -> None:
+    with pytest.raises(ValueError, match="Cannot use skip_install=True for local environment 'parrot' without providing base_url or docker_image"):
+        AutoEnv.from_env("parrot", skip_install=True)
+    env = AutoEnv.from_env("not-installed-anywhere", base_url=faulty.url, skip_install=True)
+    assert isinstance(env, GenericEnvClient)
+    assert AutoAction.from_env("not-installed-anywhere", skip_install=True) is GenericAction
+    with env.sync() as blocking:
+        assert blocking.step({"message": "x"}).observation["echoed_message"] == "x"
+    # an explicit image needs no installed package: the engine goes straight to Docker
+    with pytest.raises(ServerStartError, match="no Docker engine answers"):
+        AutoEnv.from_env("not-installed-anywhere", docker_image="someone/image:1", skip_install=True, wait_timeout=5)
+
+
+def test_error_contract(faulty: Server) -> None:
+    with GenericEnvClient(faulty.url).sync() as env:
+        with pytest.raises(RuntimeError, match=r"^Server error: .*exploded.* \(code: EXECUTION_ERROR\)") as caught:
+            env.step({"message": "boom"})
+        assert isinstance(caught.value, ServerError) and caught.value.code == "EXECUTION_ERROR"
+    with pytest.raises(ValueError, match="Failed to create environment client for 'parrot'") as failed:
+        AutoEnv.from_env("parrot", docker_image="parrot-env:latest", wait_timeout=5)
+    assert isinstance(failed.value, ServerStartError) and isinstance(failed.value, ClientCreationError)
+    assert "Client class: ParrotEnv" in str(failed.value)
+    with pytest.raises(ValueError, match="Unknown environment 'parot'.*Did you mean: parrot"):
+        AutoEnv.from_env("parot")
+    assert issubclass(EnvironmentNotFoundError, ValueError)
+
+
+def test_factories_name_from_hub() -> None:
+    for factory in (AutoEnv, AutoAction):
+        with pytest.raises(TypeError, match=r"from_hub\(\)"):
+            factory()
+
+
+def test_a_thousand_sessions_from_one_event_loop(many: Server) -> None:
+    count = 1000
+
+    async def run() -> list:
+        clients = [GenericEnvClient(many.url) for _ in range(count)]
+        await asyncio.gather(*(client.connect() for client in clients))
+        await asyncio.gather(*(client.reset() for client in clients))
+        results = await asyncio.gather(*(client.step({"message": f"m{index}"}) for index, client in enumerate(clients)))
+        states = await asyncio.gather(*(client.state() for client in clients))
+        await asyncio.gather(*(client.close() for client in clients))
+        return [(result.observation["echoed_message"], state["step_count"]) for result, state in zip(results, states)]
+
+    assert asyncio.run(run()) == [(f"m{index}", 1) for index in range(count)]
+
+
+def test_a_cancelled_await_leaves_the_session_in_step(faulty: Server) -> None:
+    async def run() -> tuple:
+        async with GenericEnvClient(faulty.url) as env:
+            await env.reset()
+            pending = asyncio.ensure_future(env.step({"message": "cancelled"}))
+            await asyncio.sleep(0)
+            pending.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await pending
+            after = await env.step({"message": "next"})
+            return after.observation["echoed_message"], (await env.state())["step_count"]
+
+    # the cancelled step still ran on the server; its answer was dropped, never handed on
+    assert asyncio.run(run()) == ("next", 2)
+
+
+def test_one_request_per_session_on_the_wire_even_under_gather(faulty: Server) -> None:
+    async def run() -> list:
+        async with GenericEnvClient(faulty.url) as env:
+            results = await asyncio.gather(*(env.step({"message": f"{index}"}) for index in range(50)))
+            return [result.observation["echoed_message"] for result in results]
+
+    assert asyncio.run(run()) == [f"{index}" for index in range(50)]
+
+
+def test_close_while_a_request_is_in_flight() -> None:
+    silent = SilentServer(handshake=True)
+    try:
+        async def run() -> BaseException:
+            env = GenericEnvClient(silent.url, message_timeout_s=30)
+            await env.connect()
+            pending = asyncio.ensure_future(env.reset())
+            await asyncio.sleep(0.2)
+            await env.close()
+            try:
+                await asyncio.wait_for(pending, 10)
+            except BaseException as error:  # what the await ended with
+                return error
+            raise AssertionError("the request did not fail")
+
+        assert isinstance(asyncio.run(run()), SessionClosedError)
+    finally:
+        silent.stop()
+
+
+def test_one_failing_session_among_many(many: Server, template_factory) -> None:
+    victim = Server("faulty_env.server.app:app", faulty_env_source(template_factory))
+
+    async def run() -> tuple:
+        clients = [GenericEnvClient(many.url) for _ in range(8)] + [GenericEnvClient(victim.url, message_timeout_s=10)]
+        await asyncio.gather(*(client.reset() for client in clients))
+        victim.kill()
+        outcomes = await asyncio.gather(*(client.step({"message": "after"}) for client in clients), return_exceptions=True)
+        again = await asyncio.gather(*(client.step({"message": "still"}) for client in clients[:8]))
+        await asyncio.gather(*(client.close() for client in clients))
+        return outcomes, again
+
+    try:
+        outcomes, again = asyncio.run(run())
+    finally:
+        victim.stop()
+    assert [outcome.observation["echoed_message"] for outcome in outcomes[:8]] == ["after"] * 8
+    assert isinstance(outcomes[8], ConnectionError)
+    assert [result.observation["echoed_message"] for result in again] == ["still"] * 8
+
+
+def test_make_vec_step_send_and_recv(many: Server, faulty: Server) -> None:
+    with AutoEnv.make_vec("many", num_envs=6, base_url=[many.url, faulty.url], skip_install=True) as envs:
+        assert envs.num_envs == 6
+        first = envs.reset(seed=7)
+        assert len(first) == 6
+        results = envs.step([{"message": f"v{index}"} for index in range(6)])
+        assert [result.observation["echoed_message"] for result in results] == [f"v{index}" for index in range(6)]
+        envs.send([{"message": "a"}, {"message": "b"}], env_ids=[4, 1])
+        answered = sorted((env_id, result.observation["echoed_message"]) for env_id, result in envs.recv(min_results=2, timeout=10))
+        assert answered == [(1, "b"), (4, "a")]
+        # env 1 is served by faulty_env, whose step raises on "boom": the others' results are kept
+        with pytest.raises(VectorEnvError, match="env 1: Server error") as caught:
+            envs.step([{"message": "boom" if index == 1 else "ok"} for index in range(6)])
+        assert list(caught.value.errors) == [1]
+        assert [result.observation["echoed_message"] for index, result in enumerate(caught.value.results) if index != 1] == ["ok"] * 5
+        # envs 1 and 4 took one step more (send/recv); the environment counts the step that raised
+        assert [state["step_count"] for state in envs.state()] == [2, 3, 2, 2, 3, 2]
+
+
+def test_make_vec_of_an_installed_environment_types_its_results() -> None:
+    from parrot_env import ParrotAction, ParrotObservation
+
+    with AutoEnv.make_vec("parrot", num_envs=2) as envs:  # one server each: the template allows one session
+        results = envs.step([ParrotAction(message="one"), ParrotAction(message="two")])
+        assert all(isinstance(result.observation, ParrotObservation) for result in results)
+        assert [result.observation.echoed_message for result in results] == ["one", "two"]
+
+
+HOOKS_CLIENT = '''
+from typing import Any, Dict
+
+from openenv.core.client_types import StepResult
+from openenv.core.env_client import EnvClient
+
+from .models import HookyAction, HookyObservation
+
+
+class HookyEnv(EnvClient[HookyAction, HookyObservation, dict]):
+    """Shapes its traffic itself: shouts every message, keeps no reward, reads state as a dict."""
+
+    def _step_payload(self, action: HookyAction) -> Dict[str, Any]:
+        return {"message": action.message.upper()}
+
+    def _parse_result(self, payload: Dict[str, Any]) -> StepResult[HookyObservation]:
+        fields = payload.get("observation", {})
+        return StepResult(observation=HookyObservation(echoed_message="<" + fields.get("echoed_message", "") + ">",
+                                                       message_length=fields.get("message_length", 0)),
+                          reward=None, done=bool(payload.get("done")))
+
+    def _parse_state(self, payload: Dict[str, Any]) -> dict:
+        return {"steps": payload.get("step_count")}
+
+    async def echo_twice(self, text: str) -> list:
+        """A method of the package's own, on top of the transport."""
+        first = await self._send_and_receive({"type": "step", "data": {"message": text}})
+        second = await self._send_and_receive({"type": "step", "data": {"message": text * 2}})
+        return [first["data"]["observation"]["echoed_message"], second["data"]["observation"]["echoed_message"]]
+'''
+
+EPISODE = '''
+import asyncio, json, sys
+from hooky_env import HookyAction, HookyEnv
+from openenv_swift import AutoEnv
+
+async def episode(env):
+    async with env:
+        await env.reset()
+        result = await env.step(HookyAction(message="hi"))
+        return [result.observation.echoed_message, result.reward, await env.state(), await env.echo_twice("ab")]
+
+url = sys.argv[1]
+reference = asyncio.run(episode(HookyEnv(base_url=url)))
+swift = AutoEnv.from_env("hooky", base_url=url)
+ours = asyncio.run(episode(swift))
+with AutoEnv.from_env("hooky", base_url=url).sync() as env:
+    env.reset()
+    result = env.step(HookyAction(message="hi"))
+    blocking = [result.observation.echoed_message, result.reward, env.state(), env.echo_twice("ab")]
+print(json.dumps({"reference": reference, "ours": ours, "blocking": blocking, "is_package_class": isinstance(swift, HookyEnv)}))
+'''
+
+
+def test_a_package_whose_client_overrides_the_hooks(template_factory, child_venv_factory) -> None:
+    package = template_factory("hooky_env")
+    (package / "client.py").write_text(textwrap.dedent(HOOKS_CLIENT))
+    venv: ChildVenv = child_venv_factory("hooky")
+    venv.install(package)
+    server = Server("hooky_env.server.app:app", package.parent)
+    try:
+        import json
+
+        report = json.loads(venv.python_code(EPISODE.replace("sys.argv[1]", repr(server.url))))
+    finally:
+        server.stop()
+    assert report["is_package_class"] is True
+    expected = ["<HI>", None, {"steps": 1}, ["ab", "abab"]]
+    assert report["reference"] == expected
+    assert report["ours"] == expected
+    assert report["blocking"] == expected
