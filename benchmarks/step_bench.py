@@ -1,5 +1,6 @@
-"""Step benchmark: the reference Python client (sync wrapper of openenv-core's EnvClient)
-against openenv_swift, and the plain Swift and C loops, one after another against the same
+"""Step benchmark: the reference Python client (openenv-core's EnvClient, awaited and through
+its sync wrapper) against openenv_swift (the package's own client over the engine, awaited
+and through .sync()), and the plain Swift and C loops, one after another against the same
 server in one run. Prints a Markdown report with ratios.
 
 Run: .venv/bin/python benchmarks/step_bench.py [--steps 5000] [--nio]   (after scripts/setup.sh)
@@ -48,6 +49,44 @@ print(json.dumps({{"steps": {steps}, "steps_per_second": {steps} / elapsed, "p50
                   "user_us_per_step": (cpu_after[0] - cpu_before[0]) / {steps}, "system_us_per_step": (cpu_after[1] - cpu_before[1]) / {steps}}}))
 """
 
+# The same loop awaited in one event loop; {client} builds `env` (an async client) and `action`.
+PYTHON_ASYNC_LOOP = """
+import asyncio, json, resource, time
+{client}
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime * 1e6, usage.ru_stime * 1e6
+async def run():
+    async with env:
+        step = env.step
+        await env.reset()
+        latencies = []
+        cpu_before, started = cpu(), time.perf_counter()
+        for _ in range({steps}):
+            before = time.perf_counter()
+            await step(action)
+            latencies.append((time.perf_counter() - before) * 1e6)
+        return latencies, time.perf_counter() - started, cpu_before, cpu()
+latencies, elapsed, cpu_before, cpu_after = asyncio.run(run())
+latencies.sort()
+print(json.dumps({{"steps": {steps}, "steps_per_second": {steps} / elapsed, "p50_us": latencies[len(latencies) // 2],
+                  "p99_us": latencies[int(len(latencies) * 0.99)],
+                  "user_us_per_step": (cpu_after[0] - cpu_before[0]) / {steps}, "system_us_per_step": (cpu_after[1] - cpu_before[1]) / {steps}}}))
+"""
+
+REFERENCE_ASYNC_CLIENT = """
+from parrot_env import ParrotAction, ParrotEnv
+env = ParrotEnv(base_url={url!r})
+action = ParrotAction(message="hello")
+"""
+
+SWIFT_ASYNC_CLIENT = """
+from openenv_swift import AutoEnv
+from parrot_env import ParrotAction
+env = AutoEnv.from_env("parrot", base_url={url!r})
+action = ParrotAction(message="hello")
+"""
+
 REFERENCE_CLIENT = """
 from parrot_env import ParrotAction, ParrotEnv
 env = ParrotEnv(base_url={url!r}).sync()
@@ -58,11 +97,11 @@ action = ParrotAction(message="hello")
 # The floor of any ctypes binding: the engine's step call with the action's JSON bytes and the
 # answer's bytes, and no Python objects made from either.
 BARE_CALL_CLIENT = """
-from openenv_swift import SwiftEnvClient
+from openenv_swift import GenericEnvClient, _native
 class Bare:
     def __init__(self, url):
-        self.client = SwiftEnvClient(url)
-        self.native_step, self.handle = self.client._step, self.client._handle
+        self.client = GenericEnvClient(url).sync().connect()
+        self.native_step, self.handle = _native.session_function("openenv_step"), self.client._engine_handle
     def reset(self):
         self.client.reset()
     def step(self, action):
@@ -76,7 +115,8 @@ action = b'{{"message":"hello"}}'
 SWIFT_CLIENT = """
 from openenv_swift import AutoEnv
 from parrot_env import ParrotAction
-env = AutoEnv.from_env("parrot", base_url={url!r})
+env = AutoEnv.from_env("parrot", base_url={url!r}).sync()
+env.connect()
 action = ParrotAction(message="hello")
 """
 
@@ -109,6 +149,8 @@ def main() -> None:
             commands = {
                 "reference (openenv-core EnvClient, sync)": [PYTHON, "-c", PYTHON_LOOP.format(client=REFERENCE_CLIENT.format(url=url), steps=steps)],
                 "openenv_swift (Python)": [PYTHON, "-c", PYTHON_LOOP.format(client=SWIFT_CLIENT.format(url=url), steps=steps)],
+                "reference, awaited": [PYTHON, "-c", PYTHON_ASYNC_LOOP.format(client=REFERENCE_ASYNC_CLIENT.format(url=url), steps=steps)],
+                "openenv_swift, awaited": [PYTHON, "-c", PYTHON_ASYNC_LOOP.format(client=SWIFT_ASYNC_CLIENT.format(url=url), steps=steps)],
                 "bare ctypes call (no Python objects)": [PYTHON, "-c", PYTHON_LOOP.format(client=BARE_CALL_CLIENT.format(url=url), steps=steps)],
                 "Swift loop (openenv-swift bench)": [str(REPO / ".build" / "release" / "openenv-swift"), "bench", "--base-url", url,
                                                      "--steps", str(steps), "--action", '{"message": "hello"}'],
@@ -137,9 +179,12 @@ def main() -> None:
               f"{total:.1f} us ({row['user_us_per_step']:.1f} + {row['system_us_per_step']:.1f}) |")
     reference, swift = rows["reference (openenv-core EnvClient, sync)"], rows["openenv_swift (Python)"]
     total = lambda row: row["user_us_per_step"] + row["system_us_per_step"]
-    print(f"\nopenenv_swift against the reference: {swift['steps_per_second'] / reference['steps_per_second']:.2f}x the steps/s, "
+    print(f"\nopenenv_swift .sync() against the reference's sync wrapper: {swift['steps_per_second'] / reference['steps_per_second']:.2f}x the steps/s, "
           f"{total(reference) / total(swift):.1f}x less client CPU per step, "
           f"{reference['user_us_per_step'] / swift['user_us_per_step']:.1f}x less user-space CPU.")
+    awaited_reference, awaited_swift = rows["reference, awaited"], rows["openenv_swift, awaited"]
+    print(f"openenv_swift awaited against the reference awaited: {awaited_swift['steps_per_second'] / awaited_reference['steps_per_second']:.2f}x "
+          f"the steps/s, {total(awaited_reference) / total(awaited_swift):.1f}x less client CPU per step.")
     print("\nEvery client against the reference (steps/s ratio, client CPU ratio):")
     for name, row in rows.items():
         print(f"- {name}: {row['steps_per_second'] / reference['steps_per_second']:.2f}x, {total(reference) / total(row):.1f}x less CPU")

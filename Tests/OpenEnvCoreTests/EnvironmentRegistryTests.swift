@@ -44,7 +44,7 @@ import Testing
             _ = try empty.environment(named: "parrot")
             Issue.record("expected an error")
         } catch {
-            #expect(error.description.contains("No OpenEnv environments are installed"))
+            #expect(error.description.contains("No OpenEnv environments found"))  // the reference's phrase
             #expect(error.description.contains("pip install openenv-<name>"))
         }
     }

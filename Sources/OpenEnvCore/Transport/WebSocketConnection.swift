@@ -11,8 +11,9 @@ final class WebSocketConnection: @unchecked Sendable {
     /// Encoded frames not yet written by the non-blocking path.
     private var output: [UInt8] = []
     private var outputStart = 0
-    /// Where received bytes land before the decoder takes them.
-    private let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 16)
+    /// Where received bytes land before the decoder takes them. Allocated last in `init`: an
+    /// initializer that throws never runs `deinit`, which frees it.
+    private let chunk: UnsafeMutableRawBufferPointer
     /// Largest message accepted; larger ones fail with `messageTooLarge`.
     var maximumMessageSize: Int { decoder.maximumMessageSize }
     private(set) var isClosed = false
@@ -53,6 +54,7 @@ final class WebSocketConnection: @unchecked Sendable {
         }
         // Frames the server sent right behind its answer (an unprompted error, say).
         decoder.append(reader.takeBuffered())
+        chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 16)
     }
 
     deinit {

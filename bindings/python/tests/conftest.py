@@ -92,8 +92,8 @@ def cc() -> str:
     return compiler
 
 
-def compile_c(cc: str, source: Path, binary: Path) -> Path:
+def compile_c(cc: str, source: Path, binary: Path, extra_flags: tuple = ()) -> Path:
     """Compiles a C program against include/openenv.h and links it with libopenenv.so."""
-    run([cc, "-std=c11", "-Wall", "-Werror", "-I", str(REPO / "include"), str(source), "-L", str(LIBRARY.parent),
-         "-lopenenv", f"-Wl,-rpath,{LIBRARY.parent}", "-lpthread", "-o", str(binary)])
+    run([cc, "-std=c11", "-D_DEFAULT_SOURCE", "-Wall", "-Werror", *extra_flags, "-I", str(REPO / "include"), str(source),
+         "-L", str(LIBRARY.parent), "-lopenenv", f"-Wl,-rpath,{LIBRARY.parent}", "-lpthread", "-o", str(binary)])
     return binary

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import sysconfig
 from pathlib import Path
+from typing import Iterator
+
+import pytest
 
 from conftest import REPO, compile_c, run
+from servers import Server, many_env_source, serve
 
 
 def test_c_program_discovers_and_handles_bad_input(cc: str, tmp_path: Path) -> None:
@@ -20,3 +25,18 @@ def test_c_program_starts_a_server_with_from_env(cc: str, tmp_path: Path) -> Non
     result = run([str(binary), sysconfig.get_paths()["purelib"], "parrot"])
     assert result.stdout.startswith("server: http://127.0.0.1:")
     assert result.stderr.strip().endswith(", 0 failed")
+
+
+@pytest.fixture(scope="module")
+def many(template_factory) -> Iterator[Server]:
+    """A template environment serving 64 sessions at once."""
+    yield from serve("many_env.server.app:app", many_env_source(template_factory))
+
+
+@pytest.mark.parametrize("sanitizer", [(), ("-fsanitize=address", "-fno-omit-frame-pointer", "-g")], ids=["plain", "asan"])
+def test_c_program_drives_64_sessions_through_the_completion_api(cc: str, tmp_path: Path, many: Server, sanitizer: tuple) -> None:
+    binary = compile_c(cc, REPO / "Tests" / "CABI" / "completion_test.c", tmp_path / "completion_test", sanitizer)
+    # Swift's own crash reporter would hang symbolicating an ASan abort; ASan reports instead.
+    environment = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:abort_on_error=1", SWIFT_BACKTRACE="enable=no")
+    result = run([str(binary), many.url, "64", "5"], env=environment, timeout=300)
+    assert result.stdout.strip().endswith(", 0 failed"), result.stderr

@@ -330,3 +330,108 @@ def test_a_package_whose_client_overrides_the_hooks(template_factory, child_venv
     assert report["reference"] == expected
     assert report["ours"] == expected
     assert report["blocking"] == expected
+
+
+MCP_ENVIRONMENT = '''
+from uuid import uuid4
+
+from fastmcp import FastMCP
+from openenv.core.env_server.mcp_environment import MCPEnvironment
+from openenv.core.env_server.types import Observation, State
+
+
+class ToolboxEnvironment(MCPEnvironment):
+    """Two MCP tools behind OpenEnv's step: add and shout."""
+
+    def __init__(self):
+        tools = FastMCP("toolbox")
+
+        @tools.tool
+        def add(a: int, b: int) -> int:
+            """Adds two whole numbers."""
+            return a + b
+
+        @tools.tool
+        def shout(text: str) -> str:
+            """Upper-cases a text."""
+            return text.upper()
+
+        super().__init__(tools)
+        self._state = State(episode_id=str(uuid4()), step_count=0)
+
+    def reset(self, seed=None, episode_id=None, **kwargs):
+        self._state = State(episode_id=episode_id or str(uuid4()), step_count=0)
+        return Observation(done=False, reward=0.0)
+
+    def _step_impl(self, action, timeout_s=None, **kwargs):
+        return Observation(done=False, reward=0.0, metadata={"error": "only MCP actions"})
+
+    @property
+    def state(self):
+        return self._state
+'''
+
+MCP_APP = '''
+from openenv.core.env_server.http_server import create_app
+from openenv.core.env_server.mcp_types import CallToolAction, CallToolObservation
+
+from .toolbox_env_environment import ToolboxEnvironment
+
+app = create_app(ToolboxEnvironment, CallToolAction, CallToolObservation, env_name="toolbox_env")
+
+
+def main(host: str = "0.0.0.0", port: int = 8000):
+    import uvicorn
+
+    uvicorn.run(app, host=host, port=port)
+'''
+
+MCP_CLIENT = '''
+from openenv.core.mcp_client import MCPToolClient
+
+
+class ToolboxEnv(MCPToolClient):
+    """The toolbox's client: MCPToolClient's list_tools and call_tool."""
+'''
+
+MCP_EPISODE = '''
+import asyncio, json
+from toolbox_env import ToolboxEnv
+from openenv_swift import AutoEnv
+
+URL = {url!r}
+
+async def episode(env):
+    async with env:
+        await env.reset()
+        tools = sorted(tool.name for tool in await env.list_tools())
+        return [tools, await env.call_tool("add", a=2, b=3), await env.call_tool("shout", text="hi")]
+
+reference = asyncio.run(episode(ToolboxEnv(base_url=URL)))
+swift = AutoEnv.from_env("toolbox", base_url=URL)
+ours = asyncio.run(episode(swift))
+with AutoEnv.from_env("toolbox", base_url=URL).sync() as env:
+    env.reset()
+    blocking = [sorted(tool.name for tool in env.list_tools()), env.call_tool("add", a=2, b=3), env.call_tool("shout", text="hi")]
+print(json.dumps({{"reference": reference, "ours": ours, "blocking": blocking, "is_package_class": isinstance(swift, ToolboxEnv)}}, default=str))
+'''
+
+
+def test_an_mcp_environment_through_its_own_client(template_factory, child_venv_factory) -> None:
+    package = template_factory("toolbox_env")
+    (package / "server" / "toolbox_env_environment.py").write_text(textwrap.dedent(MCP_ENVIRONMENT))
+    (package / "server" / "app.py").write_text(textwrap.dedent(MCP_APP))
+    (package / "client.py").write_text(textwrap.dedent(MCP_CLIENT))
+    venv: ChildVenv = child_venv_factory("toolbox")
+    venv.install(package)
+    server = Server("toolbox_env.server.app:app", package.parent)
+    try:
+        import json
+
+        report = json.loads(venv.python_code(MCP_EPISODE.format(url=server.url)))
+    finally:
+        server.stop()
+    assert report["is_package_class"] is True
+    assert report["reference"][0] == ["add", "shout"]
+    assert report["ours"] == report["reference"]
+    assert report["blocking"] == report["reference"]
