@@ -41,7 +41,8 @@ final class TCPConnection: ByteStream, @unchecked Sendable {
             } catch {
                 Glibc.close(socket)
                 if case .timedOut = error { throw error }
-                lastError = "\(error)"
+                // Only the reason: the error made below names the URL and the hint once.
+                if case .connectionFailed(_, let reason) = error { lastError = reason } else { lastError = "\(error)" }
             }
         }
         throw .connectionFailed(url, reason: lastError)

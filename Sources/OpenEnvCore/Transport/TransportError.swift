@@ -21,7 +21,7 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
         switch self {
         case .invalidURL(let url, let reason): return "invalid server URL '\(url)': \(reason)"
         case .connectionFailed(let url, let reason):
-            return "cannot connect to \(url): \(reason). Is the environment server running there?"
+            return "Server not available at \(url): cannot connect (\(reason)). Is the environment server running there?"
         case .timedOut(let operation, let seconds): return "\(operation) timed out after \(formatSeconds(seconds))"
         case .connectionClosed(let reason): return "the server closed the connection: \(reason)"
         case .protocolViolation(let reason): return "protocol error: \(reason)"

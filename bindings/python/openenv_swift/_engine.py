@@ -13,7 +13,7 @@ import asyncio
 import ctypes
 import itertools
 import weakref
-from typing import Any, Dict, Optional
+from typing import Dict, Optional
 
 from . import _native
 
@@ -99,7 +99,3 @@ def engine() -> AsyncEngine:
         loop._openenv_swift_engine = found  # type: ignore[attr-defined]  # lives and dies with its loop
     return found
 
-
-def completions_array(count: int) -> Any:
-    """A ctypes array of ``count`` completions."""
-    return (_native.Completion * count)()

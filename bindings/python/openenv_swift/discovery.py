@@ -52,11 +52,12 @@ def listing(kind: str) -> str:
 def import_class(info: Dict[str, Any], module_key: str, class_key: str) -> type:
     """Imports the class ``info[class_key]`` from module ``info[module_key]``."""
     module_name, class_name = info[module_key], info[class_key]
+    what = "environment client" if class_key == "env_class" else "action class"
     try:
         module = importlib.import_module(module_name)
     except ImportError as error:
         raise ImportError(
-            f"Failed to import {class_name} from {module_name}: {error}\n"
+            f"Failed to import {what} for '{info.get('env_key', module_name)}': {class_name} from {module_name}: {error}\n"
             f"Make sure the package '{info['package']}' is installed: pip install {info['package']}"
         ) from error
     try:

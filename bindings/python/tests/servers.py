@@ -171,7 +171,7 @@ def private_space(template_factory, token: str) -> Server:
     return Server("token_gate:app", folder, env={"REQUIRED_TOKEN": token})
 
 
-def connect(url: str, **options) -> "SyncEnvClient":
+def connect(url: str, **options):
     """A blocking GenericEnvClient of the server at ``url``, connected (so connection errors
     raise here)."""
     from openenv_swift import GenericEnvClient

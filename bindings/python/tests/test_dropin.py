@@ -28,7 +28,6 @@ from __future__ import annotations
 import asyncio
 import resource
 import textwrap
-from pathlib import Path
 from typing import Iterator
 
 import pytest
@@ -212,10 +211,15 @@ def test_close_while_a_request_is_in_flight() -> None:
 
 def test_one_failing_session_among_many(many: Server, template_factory) -> None:
     victim = Server("faulty_env.server.app:app", faulty_env_source(template_factory))
+    silent = SilentServer(handshake=True)
 
     async def run() -> tuple:
         clients = [GenericEnvClient(many.url) for _ in range(8)] + [GenericEnvClient(victim.url, message_timeout_s=10)]
         await asyncio.gather(*(client.reset() for client in clients))
+        mute = GenericEnvClient(silent.url, message_timeout_s=0.5)
+        await mute.connect()
+        with pytest.raises(TimeoutError):  # a session that times out among the others
+            await asyncio.gather(mute.reset(), *(client.state() for client in clients[:8]))
         victim.kill()
         outcomes = await asyncio.gather(*(client.step({"message": "after"}) for client in clients), return_exceptions=True)
         again = await asyncio.gather(*(client.step({"message": "still"}) for client in clients[:8]))
@@ -226,6 +230,7 @@ def test_one_failing_session_among_many(many: Server, template_factory) -> None:
         outcomes, again = asyncio.run(run())
     finally:
         victim.stop()
+        silent.stop()
     assert [outcome.observation["echoed_message"] for outcome in outcomes[:8]] == ["after"] * 8
     assert isinstance(outcomes[8], ConnectionError)
     assert [result.observation["echoed_message"] for result in again] == ["still"] * 8
@@ -435,3 +440,18 @@ def test_an_mcp_environment_through_its_own_client(template_factory, child_venv_
     assert report["reference"][0] == ["add", "shout"]
     assert report["ours"] == report["reference"]
     assert report["blocking"] == report["reference"]
+
+
+def test_an_installed_client_that_cannot_be_imported_is_an_import_error(template_factory, child_venv_factory) -> None:
+    package = template_factory("broken_env")
+    client = package / "client.py"
+    client.write_text('raise ImportError("a dependency is missing")\n' + client.read_text())
+    (package / "__init__.py").write_text("")
+    venv: ChildVenv = child_venv_factory("broken")
+    venv.install(package)
+    code = ("from openenv_swift import AutoEnv\ntry:\n    AutoEnv.from_env('broken')\n"
+            "except ImportError as error:\n    print(type(error).__name__, '|', error)\n")
+    kind, message = venv.python_code(code).split("|", 1)
+    assert kind.strip() == "ImportError"
+    assert "Failed to import environment client for 'broken'" in message and "a dependency is missing" in message
+    assert "pip install --force-reinstall" not in message or "openenv-broken_env" in message

@@ -42,11 +42,11 @@ def test_an_episode_with_the_installed_classes(parrot: Server) -> None:
     with AutoEnv.from_env("parrot", base_url=parrot.url).sync() as env:
         result = env.reset()
         assert isinstance(result.observation, ParrotObservation)
-        assert result.observation["echoed_message"] == "Parrot Env environment ready!"
+        assert result.observation.echoed_message == "Parrot Env environment ready!"
         assert (result.reward, result.done) == (0.0, False)
         result = env.step(ParrotAction(message="hello"))
-        assert result.observation["echoed_message"] == "hello"
-        assert result.observation["message_length"] == 5
+        assert result.observation.echoed_message == "hello"
+        assert result.observation.message_length == 5
         assert result.reward == pytest.approx(0.5)
         assert env.step(ParrotAction(message="hi")).observation.message_length == 2
         state = env.state()

@@ -9,9 +9,8 @@ from typing import Iterator
 import pytest
 
 from conftest import run
-from openenv_swift import EnvConnectionError
-from servers import connect
-from servers import Server, faulty_env_source
+from openenv_swift import EnvConnectionError, GenericEnvClient
+from servers import Server, connect, faulty_env_source
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +45,24 @@ def test_an_episode_over_verified_tls(tls_server: Server, certificate) -> None:
         assert env.step({"message": "secret"}).observation["echoed_message"] == "secret"
         assert env.state()["step_count"] == 1
         assert "message" in env.schema()["action"]["properties"]
+
+
+def test_awaited_requests_over_tls_through_the_io_loop(tls_server: Server, certificate) -> None:
+    import asyncio
+
+    cert, _ = certificate
+    url = tls_server.url.replace("127.0.0.1", "localhost")
+
+    async def episode() -> list:
+        clients = [GenericEnvClient(url, ca_file=str(cert)) for _ in range(3)]
+        await asyncio.gather(*(client.connect() for client in clients))
+        big = "x" * 200_000  # several TLS records each way, partial non-blocking reads and writes
+        results = await asyncio.gather(*(client.step({"message": f"{index}-{big}"}) for index, client in enumerate(clients)))
+        states = await asyncio.gather(*(client.state() for client in clients))
+        await asyncio.gather(*(client.close() for client in clients))
+        return [(result.observation["message_length"], state["step_count"]) for result, state in zip(results, states)]
+
+    assert asyncio.run(episode()) == [(200_002, 1)] * 3
 
 
 def test_an_untrusted_certificate_is_refused(tls_server: Server) -> None:

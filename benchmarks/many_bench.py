@@ -1,0 +1,196 @@
+"""Many-session benchmark: K sessions, each running its own episode, against one `openenv init`
+template server that allows many sessions (max_concurrent_envs), side by side in one run:
+
+- the reference's async GenericEnvClient (openenv-core) under asyncio.gather;
+- openenv_swift's async GenericEnvClient under asyncio.gather (engine completions);
+- openenv_swift's AutoEnv.make_vec(...).step (one engine batch per round);
+- the C call, openenv_run_batch (benchmarks/batch_loop.c).
+
+For each: aggregate steps/s, client CPU per step (user + system), p50/p99 latency of one step
+(for the batch rows, of one round, which is a step of every session), and how much of a core
+the server and the client took. Then the memory per open session and the time to open 1000.
+
+Run: .venv/bin/python benchmarks/many_bench.py [--rounds 200] [--sizes 1,16,64,256]   (after scripts/setup.sh)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PYTHON = str(REPO / ".venv" / "bin" / "python")
+sys.path.insert(0, str(REPO / "bindings" / "python" / "tests"))
+
+COMMON = """
+import asyncio, json, resource, time
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime * 1e6, usage.ru_stime * 1e6
+def report(steps, elapsed, latencies, before, after):
+    latencies.sort()
+    print(json.dumps({{"steps": steps, "steps_per_second": steps / elapsed, "p50_us": latencies[len(latencies) // 2],
+                      "p99_us": latencies[int(len(latencies) * 0.99)], "user_us_per_step": (after[0] - before[0]) / steps,
+                      "system_us_per_step": (after[1] - before[1]) / steps}}))
+"""
+
+# K async clients, each awaiting its own episode of ROUNDS steps, all under one gather.
+GATHER = COMMON + """
+{imports}
+async def episode(env, latencies):
+    for _ in range({rounds}):
+        started = time.perf_counter()
+        await env.step({{"message": "hello"}})
+        latencies.append((time.perf_counter() - started) * 1e6)
+async def main():
+    envs = [GenericEnvClient(base_url={url!r}) for _ in range({sessions})]
+    await asyncio.gather(*(env.connect() for env in envs))
+    await asyncio.gather(*(env.reset() for env in envs))
+    latencies = []
+    before, started = cpu(), time.perf_counter()
+    await asyncio.gather(*(episode(env, latencies) for env in envs))
+    elapsed, after = time.perf_counter() - started, cpu()
+    await asyncio.gather(*(env.close() for env in envs))
+    report({rounds} * {sessions}, elapsed, latencies, before, after)
+asyncio.run(main())
+"""
+
+VECTOR = COMMON + """
+from openenv_swift import AutoEnv
+envs = AutoEnv.make_vec("many", num_envs={sessions}, base_url=[{url!r}], skip_install=True)
+envs.reset()
+actions = [{{"message": "hello"}}] * {sessions}
+latencies = []
+before, started = cpu(), time.perf_counter()
+for _ in range({rounds}):
+    round_started = time.perf_counter()
+    envs.step(actions)
+    latencies.append((time.perf_counter() - round_started) * 1e6)
+elapsed, after = time.perf_counter() - started, cpu()
+envs.close()
+report({rounds} * {sessions}, elapsed, latencies, before, after)
+"""
+
+# Opens COUNT sessions at once and reports the time and the resident memory each costs.
+OPEN_MANY = """
+import asyncio, json, time
+{imports}
+def rss_kib():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+async def main():
+    envs = [GenericEnvClient(base_url={url!r}) for _ in range({count})]
+    await asyncio.gather(*(envs[index].connect() for index in range(1)))  # load everything once
+    before, started = rss_kib(), time.perf_counter()
+    await asyncio.gather(*(env.connect() for env in envs[1:]))
+    elapsed, after = time.perf_counter() - started, rss_kib()
+    await asyncio.gather(*(env.step({{"message": "hi"}}) for env in envs))
+    await asyncio.gather(*(env.close() for env in envs))
+    print(json.dumps({{"open_seconds": elapsed, "kib_per_session": (after - before) / ({count} - 1)}}))
+asyncio.run(main())
+"""
+
+REFERENCE_IMPORTS = "from openenv.core import GenericEnvClient"
+SWIFT_IMPORTS = "from openenv_swift import GenericEnvClient"
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(command: list[str], server_pid: int) -> dict:
+    server_before, started = process_cpu_seconds(server_pid), time.perf_counter()
+    result = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+    elapsed = time.perf_counter() - started
+    result["server_core_share"] = (process_cpu_seconds(server_pid) - server_before) / elapsed
+    result["client_core_share"] = result.get("steps_per_second", 0) * (result.get("user_us_per_step", 0) + result.get("system_us_per_step", 0)) / 1e6
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=200, help="steps per session")
+    parser.add_argument("--sizes", default="1,16,64,256")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--open", type=int, default=1000, help="sessions for the memory and open-time row")
+    arguments = parser.parse_args()
+    sizes = [int(size) for size in arguments.sizes.split(",")]
+    from servers import Server, many_env_source
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 8192)), hard))
+    compiler = shutil.which("cc") or "gcc"
+    with tempfile.TemporaryDirectory() as scratch:
+        library = REPO / ".build" / "release"
+        loop = Path(scratch) / "batch_loop"
+        subprocess.run([compiler, "-O2", "-I", str(REPO / "include"), str(REPO / "benchmarks" / "batch_loop.c"), "-L", str(library),
+                        "-lopenenv", f"-Wl,-rpath,{library}", "-o", str(loop)], check=True)
+        # The template made by `openenv init many_env`, allowing many sessions.
+        root = Path(scratch) / "templates"
+        root.mkdir()
+
+        def template(name: str) -> Path:
+            folder = root / name
+            if not folder.exists():
+                subprocess.run([str(REPO / ".venv" / "bin" / "openenv"), "init", name], cwd=root, check=True, capture_output=True)
+            return folder
+
+        server = Server("many_env.server.app:app", many_env_source(template), env={"MAX_ENVS": str(max(sizes + [arguments.open]) + 10)})
+        try:
+            url, pid = server.url, server.process.pid
+            rows: dict[int, dict[str, dict]] = {}
+            for size in sizes:
+                rounds = max(20, arguments.rounds * 16 // max(16, size))
+                commands = {
+                    "reference, async clients under gather": [PYTHON, "-c", GATHER.format(imports=REFERENCE_IMPORTS, url=url, sessions=size, rounds=rounds)],
+                    "openenv_swift, async clients under gather": [PYTHON, "-c", GATHER.format(imports=SWIFT_IMPORTS, url=url, sessions=size, rounds=rounds)],
+                    "openenv_swift, make_vec(...).step": [PYTHON, "-c", VECTOR.format(url=url, sessions=size, rounds=rounds)],
+                    "C, openenv_run_batch": [str(loop), url, str(size), str(rounds)],
+                }
+                samples: dict[str, list[dict]] = {name: [] for name in commands}
+                for _ in range(arguments.repeats):  # interleaved, so drift hits every client alike
+                    for name, command in commands.items():
+                        samples[name].append(measure(command, pid))
+                rows[size] = {name: {key: statistics.median(sample[key] for sample in runs) for key in runs[0]} for name, runs in samples.items()}
+            opening = {label: json.loads(subprocess.run([PYTHON, "-c", OPEN_MANY.format(imports=imports, url=url, count=arguments.open)],
+                                                        check=True, capture_output=True, text=True).stdout)
+                       for label, imports in [("reference", REFERENCE_IMPORTS), ("openenv_swift", SWIFT_IMPORTS)]}
+        finally:
+            server.stop()
+
+    total = lambda row: row["user_us_per_step"] + row["system_us_per_step"]
+    print(f"# Many-session benchmark\n\nK sessions of the `openenv init` template (max_concurrent_envs raised), each its own "
+          f"episode of steps of {{\"message\": \"hello\"}}; Python {sys.version.split()[0]}, {os.cpu_count()} cores, "
+          f"{time.strftime('%Y-%m-%d')}; median of {arguments.repeats} interleaved runs. Latency: one step (gather rows) or one "
+          "round of K steps (batch rows).\n")
+    for size, table in rows.items():
+        reference = table["reference, async clients under gather"]
+        print(f"\n## K = {size}\n")
+        print("| client | steps/s | p50 | p99 | client CPU per step (user + system) | client cores | server cores | vs reference: steps/s, CPU |")
+        print("|---|---|---|---|---|---|---|---|")
+        for name, row in table.items():
+            print(f"| {name} | {row['steps_per_second']:.0f} | {row['p50_us'] / 1000:.2f} ms | {row['p99_us'] / 1000:.2f} ms | "
+                  f"{total(row):.1f} us ({row['user_us_per_step']:.1f} + {row['system_us_per_step']:.1f}) | {row['client_core_share']:.2f} | "
+                  f"{row['server_core_share']:.2f} | {row['steps_per_second'] / reference['steps_per_second']:.2f}x, "
+                  f"{total(row) / total(reference):.2f}x |")
+    print(f"\n## Opening {arguments.open} sessions at once (asyncio.gather of connect)\n")
+    print("| client | time to open | resident memory per open session |")
+    print("|---|---|---|")
+    for label, row in opening.items():
+        print(f"| {label} | {row['open_seconds']:.2f} s | {row['kib_per_session']:.1f} KiB |")
+
+
+if __name__ == "__main__":
+    main()
