@@ -73,17 +73,18 @@ final class TLSConnection: ByteStream, @unchecked Sendable {
     }
 
     func attemptWrite(_ bytes: UnsafeRawBufferPointer) throws(TransportError) -> Int {
-        try lock.withLock { () throws(TransportError) -> Int in
-            let count = SSL_write(ssl, bytes.baseAddress, Int32(clamping: bytes.count))
-            if count > 0 { return Int(count) }
-            try handle(SSL_get_error(ssl, count), deadline: nil, operation: "")
-            return 0
-        }
+        try attempt { SSL_write(ssl, bytes.baseAddress, Int32(clamping: bytes.count)) }
     }
 
     func attemptRead(into buffer: UnsafeMutableRawBufferPointer) throws(TransportError) -> Int {
+        try attempt { SSL_read(ssl, buffer.baseAddress, Int32(clamping: buffer.count)) }
+    }
+
+    /// One non-blocking SSL_read or SSL_write: its byte count, 0 when it must wait for the
+    /// socket, or the error that ended the session.
+    private func attempt(_ call: () -> Int32) throws(TransportError) -> Int {
         try lock.withLock { () throws(TransportError) -> Int in
-            let count = SSL_read(ssl, buffer.baseAddress, Int32(clamping: buffer.count))
+            let count = call()
             if count > 0 { return Int(count) }
             try handle(SSL_get_error(ssl, count), deadline: nil, operation: "")
             return 0
