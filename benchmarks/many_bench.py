@@ -10,7 +10,10 @@ For each: aggregate steps/s, client CPU per step (user + system), p50/p99 latenc
 (for the batch rows, of one round, which is a step of every session), and how much of a core
 the server and the client took. Then the memory per open session and the time to open 1000.
 
-Run: .venv/bin/python benchmarks/many_bench.py [--rounds 200] [--sizes 1,16,64,256]   (after scripts/setup.sh)
+Run: .venv/bin/python benchmarks/many_bench.py [--rounds 200] [--sizes 1,16,64,256] [--servers 1]   (after scripts/setup.sh)
+
+With --servers N the sessions are spread over N servers of the same environment (round-robin),
+so that the machine's cores, not one server process, bound the steps/s.
 """
 
 from __future__ import annotations
@@ -52,7 +55,8 @@ async def episode(env, latencies):
         await env.step({{"message": "hello"}})
         latencies.append((time.perf_counter() - started) * 1e6)
 async def main():
-    envs = [GenericEnvClient(base_url={url!r}) for _ in range({sessions})]
+    urls = {urls!r}
+    envs = [GenericEnvClient(base_url=urls[index % len(urls)]) for index in range({sessions})]
     await asyncio.gather(*(env.connect() for env in envs))
     await asyncio.gather(*(env.reset() for env in envs))
     latencies = []
@@ -66,7 +70,7 @@ asyncio.run(main())
 
 VECTOR = COMMON + """
 from openenv_swift import AutoEnv
-envs = AutoEnv.make_vec("many", num_envs={sessions}, base_url=[{url!r}], skip_install=True)
+envs = AutoEnv.make_vec("many", num_envs={sessions}, base_url={urls!r}, skip_install=True)
 envs.reset()
 actions = [{{"message": "hello"}}] * {sessions}
 latencies = []
@@ -110,12 +114,14 @@ def process_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def measure(command: list[str], server_pid: int) -> dict:
-    server_before, started = process_cpu_seconds(server_pid), time.perf_counter()
+def measure(command: list[str], server_pids: list[int]) -> dict:
+    """One client run, with the server's CPU per step (the server does nothing else meanwhile
+    but the run's handshakes and resets) and the share of a core each side takes while stepping."""
+    server_before = sum(process_cpu_seconds(pid) for pid in server_pids)
     result = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
-    elapsed = time.perf_counter() - started
-    result["server_core_share"] = (process_cpu_seconds(server_pid) - server_before) / elapsed
-    result["client_core_share"] = result.get("steps_per_second", 0) * (result.get("user_us_per_step", 0) + result.get("system_us_per_step", 0)) / 1e6
+    server_us_per_step = (sum(process_cpu_seconds(pid) for pid in server_pids) - server_before) * 1e6 / result["steps"]
+    result["server_core_share"] = result["steps_per_second"] * server_us_per_step / 1e6
+    result["client_core_share"] = result["steps_per_second"] * (result["user_us_per_step"] + result["system_us_per_step"]) / 1e6
     return result
 
 
@@ -125,6 +131,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1,16,64,256")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--open", type=int, default=1000, help="sessions for the memory and open-time row")
+    parser.add_argument("--servers", type=int, default=1, help="servers to spread the sessions over")
     arguments = parser.parse_args()
     sizes = [int(size) for size in arguments.sizes.split(",")]
     from servers import Server, many_env_source
@@ -147,31 +154,36 @@ def main() -> None:
                 subprocess.run([str(REPO / ".venv" / "bin" / "openenv"), "init", name], cwd=root, check=True, capture_output=True)
             return folder
 
-        server = Server("many_env.server.app:app", many_env_source(template), env={"MAX_ENVS": str(max(sizes + [arguments.open]) + 10)})
+        servers = [Server("many_env.server.app:app", many_env_source(template), env={"MAX_ENVS": str(max(sizes + [arguments.open]) + 10)})
+                   for _ in range(arguments.servers)]
         try:
-            url, pid = server.url, server.process.pid
+            urls, pids = [server.url for server in servers], [server.process.pid for server in servers]
+            url = urls[0]
             rows: dict[int, dict[str, dict]] = {}
             for size in sizes:
                 rounds = max(20, arguments.rounds * 16 // max(16, size))
                 commands = {
-                    "reference, async clients under gather": [PYTHON, "-c", GATHER.format(imports=REFERENCE_IMPORTS, url=url, sessions=size, rounds=rounds)],
-                    "openenv_swift, async clients under gather": [PYTHON, "-c", GATHER.format(imports=SWIFT_IMPORTS, url=url, sessions=size, rounds=rounds)],
-                    "openenv_swift, make_vec(...).step": [PYTHON, "-c", VECTOR.format(url=url, sessions=size, rounds=rounds)],
-                    "C, openenv_run_batch": [str(loop), url, str(size), str(rounds)],
+                    "reference, async clients under gather": [PYTHON, "-c", GATHER.format(imports=REFERENCE_IMPORTS, urls=urls, sessions=size, rounds=rounds)],
+                    "openenv_swift, async clients under gather": [PYTHON, "-c", GATHER.format(imports=SWIFT_IMPORTS, urls=urls, sessions=size, rounds=rounds)],
+                    "openenv_swift, make_vec(...).step": [PYTHON, "-c", VECTOR.format(urls=urls, sessions=size, rounds=rounds)],
                 }
+                if len(urls) == 1:  # the C loop connects to one server
+                    commands["C, openenv_run_batch"] = [str(loop), url, str(size), str(rounds)]
                 samples: dict[str, list[dict]] = {name: [] for name in commands}
                 for _ in range(arguments.repeats):  # interleaved, so drift hits every client alike
                     for name, command in commands.items():
-                        samples[name].append(measure(command, pid))
+                        samples[name].append(measure(command, pids))
                 rows[size] = {name: {key: statistics.median(sample[key] for sample in runs) for key in runs[0]} for name, runs in samples.items()}
             opening = {label: json.loads(subprocess.run([PYTHON, "-c", OPEN_MANY.format(imports=imports, url=url, count=arguments.open)],
                                                         check=True, capture_output=True, text=True).stdout)
                        for label, imports in [("reference", REFERENCE_IMPORTS), ("openenv_swift", SWIFT_IMPORTS)]}
         finally:
-            server.stop()
+            for server in servers:
+                server.stop()
 
     total = lambda row: row["user_us_per_step"] + row["system_us_per_step"]
-    print(f"# Many-session benchmark\n\nK sessions of the `openenv init` template (max_concurrent_envs raised), each its own "
+    print(f"# Many-session benchmark\n\nK sessions of the `openenv init` template (max_concurrent_envs raised; "
+          f"{arguments.servers} server{'s' if arguments.servers > 1 else ''}), each its own "
           f"episode of steps of {{\"message\": \"hello\"}}; Python {sys.version.split()[0]}, {os.cpu_count()} cores, "
           f"{time.strftime('%Y-%m-%d')}; median of {arguments.repeats} interleaved runs. Latency: one step (gather rows) or one "
           "round of K steps (batch rows).\n")

@@ -23,8 +23,10 @@ final class SessionSubmissions: @unchecked Sendable {
     var current: Submission?
     /// When the request on the wire times out (monotonic nanoseconds).
     var deadline: UInt64 = 0
-    /// Whether the socket is in the loop's epoll set.
+    /// Whether the socket is in the loop's epoll set, and whether for writability too (only
+    /// while a frame could not be written whole).
     var registered = false
+    var watchesWritable = false
 }
 
 /// The engine's I/O loop: one thread that moves the bytes of every submitted request, for any
@@ -93,7 +95,7 @@ final class SessionLoop: @unchecked Sendable {
                 if descriptor == wake {
                     takeInbox()
                 } else if let session = sessions[descriptor] {
-                    pump(session)
+                    pump(session, readable: true)
                 }
             }
             expireAndRetry()
@@ -112,17 +114,20 @@ final class SessionLoop: @unchecked Sendable {
             switch work {
             case .submit(let session, let submission):
                 session.submissions.pending.append(submission)
-                pump(session)
+                pump(session, readable: false)
             case .forget(let session):
-                if session.submissions.current == nil { pump(session) }
+                if session.submissions.current == nil { pump(session, readable: false) }
             }
         }
     }
 
     /// Moves `session` as far as it can go now: starts its next request, writes, reads, and
     /// delivers answers, until it waits for the socket, for its `callLock`, or has nothing to do.
-    private func pump(_ session: EnvSession) {
+    /// `readable`: epoll announced the socket. Otherwise the socket is read only when bytes
+    /// wait that epoll would not announce, which saves a `recv` that would find nothing.
+    private func pump(_ session: EnvSession, readable: Bool) {
         let state = session.submissions
+        var readable = readable
         while true {
             if state.current == nil {
                 guard begin(session) else { return }
@@ -130,7 +135,10 @@ final class SessionLoop: @unchecked Sendable {
             let submission = state.current!
             let outcome: Result<(answer: JSONValue, bytes: [UInt8]), SessionError>
             do throws(TransportError) {
-                guard try session.socket.flushOutput(), let received = try session.socket.pollMessage() else { return }
+                let written = try session.socket.flushOutput()
+                watchWritable(session, !written)
+                guard written, readable || session.socket.hasUnreadBytes, let received = try session.socket.pollMessage() else { return }
+                readable = session.socket.hasUnreadBytes
                 outcome = Result { () throws(SessionError) in
                     try session.conclude(received, type: submission.request.type, expecting: submission.request.expecting)
                 }
@@ -200,7 +208,7 @@ final class SessionLoop: @unchecked Sendable {
                 let error = TransportError.timedOut("waiting for the answer to \(submission.request.type)", seconds: session.options.messageTimeout)
                 finish(session, .failure(session.endSession(because: .transport(error))))
             }
-            pump(session)
+            pump(session, readable: false)
         }
     }
 
@@ -221,10 +229,21 @@ final class SessionLoop: @unchecked Sendable {
     private func register(_ session: EnvSession) {
         guard !session.submissions.registered else { return }
         let descriptor = session.socket.descriptor
-        var event = epoll_event(events: EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue, data: epoll_data_t(fd: descriptor))
+        var event = epoll_event(events: Self.readEvents, data: epoll_data_t(fd: descriptor))
         guard epoll_ctl(epoll, EPOLL_CTL_ADD, descriptor, &event) == 0 else { return }
         session.submissions.registered = true
         sessions[descriptor] = session
+    }
+
+    /// Edge-triggered readability and hang-ups; writability is asked for only while needed,
+    /// since every ACK that frees send buffer space would otherwise wake the loop.
+    private static let readEvents = EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
+
+    private func watchWritable(_ session: EnvSession, _ wanted: Bool) {
+        guard session.submissions.registered, session.submissions.watchesWritable != wanted else { return }
+        let descriptor = session.socket.descriptor
+        var event = epoll_event(events: Self.readEvents | (wanted ? EPOLLOUT.rawValue : 0), data: epoll_data_t(fd: descriptor))
+        if epoll_ctl(epoll, EPOLL_CTL_MOD, descriptor, &event) == 0 { session.submissions.watchesWritable = wanted }
     }
 
     private func unregister(_ session: EnvSession) {
@@ -232,6 +251,7 @@ final class SessionLoop: @unchecked Sendable {
         let descriptor = session.socket.descriptor
         epoll_ctl(epoll, EPOLL_CTL_DEL, descriptor, nil)
         session.submissions.registered = false
+        session.submissions.watchesWritable = false
         sessions[descriptor] = nil
     }
 }

@@ -13,6 +13,9 @@ protocol ByteStream: AnyObject, Sendable {
     /// Reads what has arrived into `buffer` without blocking; returns how many (0: nothing yet).
     /// A connection closed by the peer throws `connectionClosed`.
     func attemptRead(into buffer: UnsafeMutableRawBufferPointer) throws(TransportError) -> Int
+    /// Whether bytes were received that the socket no longer shows as readable (TLS records
+    /// decrypted ahead), so epoll would not announce them.
+    var hasBufferedBytes: Bool { get }
     /// Ends the connection at once, from any thread.
     func shutdown()
 }

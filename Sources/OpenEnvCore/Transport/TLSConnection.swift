@@ -72,6 +72,8 @@ final class TLSConnection: ByteStream, @unchecked Sendable {
         connection.shutdown()
     }
 
+    var hasBufferedBytes: Bool { lock.withLock { SSL_pending(ssl) > 0 } }
+
     func attemptWrite(_ bytes: UnsafeRawBufferPointer) throws(TransportError) -> Int {
         try attempt { SSL_write(ssl, bytes.baseAddress, Int32(clamping: bytes.count)) }
     }

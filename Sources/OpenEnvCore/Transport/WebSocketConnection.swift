@@ -163,6 +163,10 @@ final class WebSocketConnection: @unchecked Sendable {
 
     // MARK: The I/O loop's non-blocking calls
 
+    /// Whether received bytes wait that epoll will not announce: undecoded ones, or TLS
+    /// records decrypted ahead.
+    var hasUnreadBytes: Bool { decoder.pendingBytes > 0 || connection.hasBufferedBytes }
+
     /// Queues one text message for `flushOutput`.
     func queue(text bytes: [UInt8]) throws(TransportError) {
         guard !isClosed else { throw .connectionClosed(closeReason ?? "closed") }
