@@ -171,6 +171,22 @@ def _message(handle: int, payload: bytes) -> bytes:
     return _send_blocking(handle, payload)
 
 
+def _message_of(client: Any, name: str, args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> Dict[str, Any]:
+    """The message the reference's ``EnvClient`` sends for ``reset``, ``step`` or ``state``,
+    shaped by the client's own ``_step_payload``."""
+    if name == "reset":
+        return {"type": "reset", "data": kwargs}
+    if name == "step":
+        return {"type": "step", "data": client._step_payload(args[0])}
+    return {"type": "state"}
+
+
+def _result_of(client: Any, name: str, response: Dict[str, Any]) -> Any:
+    """What the reference's ``EnvClient`` makes of the answer, through the client's own hooks."""
+    data = response.get("data", {})
+    return client._parse_state(data) if name == "state" else client._parse_result(data)
+
+
 class GenericEnvClient(EngineTransport):
     """A client of any OpenEnv server that works with plain dicts, as the reference's
     ``GenericEnvClient``: actions are dicts (or pydantic models), observations and states
@@ -220,18 +236,15 @@ class GenericEnvClient(EngineTransport):
 
     async def reset(self, **kwargs: Any) -> StepResult[Dict[str, Any]]:
         """Starts a new episode; keyword arguments go to the environment (``seed``...)."""
-        response = await self._send_and_receive({"type": "reset", "data": kwargs})
-        return self._parse_result(response.get("data", {}))
+        return _result_of(self, "reset", await self._send_and_receive(_message_of(self, "reset", (), kwargs)))
 
     async def step(self, action: Any, **kwargs: Any) -> StepResult[Dict[str, Any]]:
         """Sends one action (a dict, a ``GenericAction`` or a pydantic model)."""
-        response = await self._send_and_receive({"type": "step", "data": self._step_payload(action)})
-        return self._parse_result(response.get("data", {}))
+        return _result_of(self, "step", await self._send_and_receive(_message_of(self, "step", (action,), {})))
 
     async def state(self) -> Dict[str, Any]:
         """The environment's state."""
-        response = await self._send_and_receive({"type": "state"})
-        return self._parse_state(response.get("data", {}))
+        return _result_of(self, "state", await self._send_and_receive(_message_of(self, "state", (), {})))
 
     async def close(self) -> None:
         """Ends the session, and stops the container of a provider that started one."""
@@ -318,6 +331,16 @@ class SyncEnvClient:
         method = getattr(self._async, name)
         return self._run(method(*args, **kwargs), _is_transport_only(type(self._async), name))
 
+    def _request(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """``reset``, ``step`` or ``state``: straight to the engine, through the client's hooks,
+        when the client keeps the reference's implementation of the method (the usual case);
+        otherwise the client's own method, driven as any other."""
+        client = self._async
+        if not _is_transport_only(type(client), name) or client._engine_handle is None:
+            return self._call(name, *args, **kwargs)
+        message = json.dumps(_message_of(client, name, args, kwargs)).encode()
+        return _result_of(client, name, json.loads(_message(client._engine_handle, message)))
+
     def connect(self) -> "SyncEnvClient":
         """Opens the session."""
         self._call("connect")
@@ -329,15 +352,15 @@ class SyncEnvClient:
 
     def reset(self, **kwargs: Any) -> Any:
         """Starts a new episode."""
-        return self._call("reset", **kwargs)
+        return self._request("reset", **kwargs)
 
     def step(self, action: Any, **kwargs: Any) -> Any:
         """Sends one action."""
-        return self._call("step", action, **kwargs)
+        return self._request("step", action)
 
     def state(self) -> Any:
         """The environment's state."""
-        return self._call("state")
+        return self._request("state")
 
     def close(self) -> None:
         """Ends the session and releases what the client started."""
