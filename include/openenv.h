@@ -249,7 +249,9 @@ int openenv_send(openenv_env *env, const char *message_json, char **out_json);
 
 /*
  * Ends the session and releases the handle. NULL, and a handle already closed, are accepted
- * (OPENENV_OK) and do nothing: closing twice never double-frees.
+ * (OPENENV_OK) and do nothing: closing twice never double-frees. A pointer this library never
+ * handed out is refused with OPENENV_INVALID_ARGUMENT (handles carry a check, so a stray
+ * integer or corrupted pointer cannot reach another session); every other call refuses it too.
  */
 int openenv_close(openenv_env *env);
 
@@ -320,7 +322,8 @@ int openenv_collect(openenv_queue *queue, openenv_completion *out, size_t capaci
 
 /*
  * Releases a queue. Requests still unfinished on it complete into nothing. NULL, and a queue
- * already released, are accepted (OPENENV_OK).
+ * already released, are accepted (OPENENV_OK); a pointer that was never a queue is refused
+ * (OPENENV_INVALID_ARGUMENT).
  */
 int openenv_queue_free(openenv_queue *queue);
 

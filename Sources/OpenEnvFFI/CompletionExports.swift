@@ -25,7 +25,7 @@ public func openenv_queue_fd(_ queue: OpaquePointer?, _ out: UnsafeMutablePointe
 public func openenv_queue_free(_ queue: OpaquePointer?) -> Int32 {
     exported {
         guard let queue else { return }
-        _ = queueHandles.remove(queue)
+        _ = try queueHandles.remove(queue, named: "queue")
     }
 }
 

@@ -3,12 +3,15 @@ import OpenEnvCore
 
 /// Objects handed out to C as opaque handles: sessions, completion queues.
 ///
-/// A handle is a number, never reused, standing in for a pointer: a closed, forged or stale
-/// handle is simply not in the table, so using one is an error, never a crash or a double free.
+/// A handle is a number standing in for a pointer: 48 random bits and a 16-bit check of them
+/// under a key of this process's. A closed handle is not in the table (OPENENV_CLOSED); a
+/// number the library never handed out (a small integer cast to a handle, a corrupted pointer)
+/// fails the check (OPENENV_INVALID_ARGUMENT) and cannot reach another caller's session.
+/// Either way: an error, never a crash or a double free.
 final class HandleTable<Object: AnyObject>: @unchecked Sendable {
     private let lock = NSLock()
     private var objects: [UInt: Object] = [:]
-    private var next: UInt = 1
+    private let key = UInt.random(in: 1...UInt.max) | 1
     /// What a handle is, and the call that makes one, for error messages.
     private let kind: String
     private let opener: String
@@ -21,8 +24,11 @@ final class HandleTable<Object: AnyObject>: @unchecked Sendable {
     /// Registers an object and returns its handle.
     func insert(_ object: Object) -> OpaquePointer {
         lock.withLock {
-            let handle = next
-            next += 1
+            var handle: UInt
+            repeat {
+                let random = UInt.random(in: 1...(1 << 47))
+                handle = random << 16 | check(random)
+            } while objects[handle] != nil
             objects[handle] = object
             return OpaquePointer(bitPattern: handle)!
         }
@@ -31,6 +37,7 @@ final class HandleTable<Object: AnyObject>: @unchecked Sendable {
     /// The object behind `handle`.
     func object(_ handle: OpaquePointer?, named name: String) throws(FFIError) -> Object {
         guard let handle else { throw FFIError(.invalidArgument, "\(name) is NULL; pass a handle from \(opener)") }
+        try requireGenuine(handle, named: name)
         let object = lock.withLock { objects[UInt(bitPattern: handle)] }
         guard let object else {
             throw FFIError(.closed, "the \(kind) handle is closed or was never opened; make a new one with \(opener)")
@@ -38,9 +45,22 @@ final class HandleTable<Object: AnyObject>: @unchecked Sendable {
         return object
     }
 
-    /// Removes `handle` and returns its object, or nil when it is not open.
-    func remove(_ handle: OpaquePointer) -> Object? {
-        lock.withLock { objects.removeValue(forKey: UInt(bitPattern: handle)) }
+    /// Removes `handle` and returns its object, or nil when it is closed already.
+    func remove(_ handle: OpaquePointer, named name: String) throws(FFIError) -> Object? {
+        try requireGenuine(handle, named: name)
+        return lock.withLock { objects.removeValue(forKey: UInt(bitPattern: handle)) }
+    }
+
+    private func check(_ random: UInt) -> UInt {
+        ((random &* key) >> 48) & 0xFFFF
+    }
+
+    /// Refuses a number this library never handed out as a handle.
+    private func requireGenuine(_ handle: OpaquePointer, named name: String) throws(FFIError) {
+        let value = UInt(bitPattern: handle)
+        guard value >> 16 != 0, value & 0xFFFF == check(value >> 16) else {
+            throw FFIError(.invalidArgument, "\(name) is not a \(kind) handle this library made (a stray or corrupted pointer); pass a handle from \(opener)")
+        }
     }
 }
 

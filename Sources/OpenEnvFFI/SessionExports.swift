@@ -120,7 +120,7 @@ public func openenv_metadata(_ env: OpaquePointer?, _ out: UnsafeMutablePointer<
 public func openenv_close(_ env: OpaquePointer?) -> Int32 {
     exported {
         guard let env else { return }
-        sessionHandles.remove(env)?.close()
+        try sessionHandles.remove(env, named: "env")?.close()
     }
 }
 

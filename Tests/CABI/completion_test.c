@@ -114,6 +114,7 @@ int main(int argc, char **argv) {
         release(&done[index]);
     }
     CHECK(openenv_submit(envs[1], queue, OPENENV_OP_STATE, NULL, 9) == OPENENV_CLOSED, "a closed handle is refused at once");
+    openenv_env *closed_env = envs[1];
     envs[1] = NULL;
 
     /* Error paths: every argument checked, nothing queued. */
@@ -136,8 +137,11 @@ int main(int argc, char **argv) {
     CHECK(openenv_submit_open(queue, 42, url, NULL, 1) == OPENENV_INVALID_ARGUMENT, "unknown open");
     CHECK(openenv_submit_open(queue, OPENENV_OPEN_CONNECT, NULL, NULL, 1) == OPENENV_INVALID_ARGUMENT, "open without a target");
     CHECK(openenv_run_batch(OPENENV_OP_STEP, NULL, actions, 2, done) == OPENENV_INVALID_ARGUMENT, "batch without envs");
-    openenv_env *closed_pair[2] = {envs[0], (openenv_env *)(uintptr_t)0x7fffffff};
-    CHECK(openenv_run_batch(OPENENV_OP_STATE, closed_pair, NULL, 2, done) == OPENENV_CLOSED && strstr(openenv_last_error(), "envs[1]"), "a batch names its bad member");
+    openenv_env *closed_pair[2] = {envs[0], closed_env};
+    CHECK(openenv_run_batch(OPENENV_OP_STATE, closed_pair, NULL, 2, done) == OPENENV_CLOSED && strstr(openenv_last_error(), "envs[1]"), "a batch names its closed member");
+    openenv_env *forged_pair[2] = {(openenv_env *)(uintptr_t)0x7fffffff, envs[0]};
+    CHECK(openenv_run_batch(OPENENV_OP_STATE, forged_pair, NULL, 2, done) == OPENENV_INVALID_ARGUMENT && strstr(openenv_last_error(), "envs[0]"), "a batch names its forged member");
+    CHECK(openenv_queue_free((openenv_queue *)(uintptr_t)42) == OPENENV_INVALID_ARGUMENT, "a queue never made");
     CHECK(openenv_run_batch(OPENENV_OP_STATE, closed_pair, NULL, 0, done) == OPENENV_OK, "an empty batch");
     CHECK(openenv_collect(queue, done, 4, 0, &count) == OPENENV_OK && count == 0, "no error queued anything");
 

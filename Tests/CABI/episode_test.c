@@ -4,6 +4,7 @@
  * JSON line, then checks the session error paths. Exits 0 when every check holds.
  */
 #include <openenv.h>
+#include <stdint.h>
 
 #include "check.h"
 
@@ -83,7 +84,10 @@ int main(int argc, char **argv) {
     CHECK(openenv_close(env) == OPENENV_OK, "second close");
     CHECK(openenv_close(NULL) == OPENENV_OK, "close NULL");
     CHECK(openenv_step(env, action, &json) == OPENENV_CLOSED, "step on a closed handle");
-    CHECK(openenv_state((openenv_env *)0x7777, &json) == OPENENV_CLOSED, "forged handle");
+    CHECK(openenv_state((openenv_env *)0x7777, &json) == OPENENV_INVALID_ARGUMENT, "forged handle");
+    CHECK(openenv_close((openenv_env *)0x7777) == OPENENV_INVALID_ARGUMENT, "closing a forged handle");
+    for (uintptr_t small = 1; small < 4096; small++)
+        CHECK(openenv_state((openenv_env *)small, &json) == OPENENV_INVALID_ARGUMENT, "small integer %lu as a handle", (unsigned long)small);
 
     fprintf(stderr, "%d checks, %d failed\n", checks, failures);
     return failures == 0 ? 0 : 1;

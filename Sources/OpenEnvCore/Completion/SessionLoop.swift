@@ -175,12 +175,20 @@ final class SessionLoop: @unchecked Sendable {
         }
         let submission = state.pending[state.head]
         state.head += 1
+        let frame = submission.request.frame
+        do throws(SessionError) {
+            try session.checkSize(of: frame)
+        } catch {
+            session.callLock.unlock()
+            submission.deliver(.failure(error))
+            return begin(session)
+        }
         state.current = submission
-        state.deadline = Deadline.now() &+ UInt64(min(session.options.messageTimeout, 1e9) * 1e9)
+        state.deadline = Deadline(seconds: session.options.messageTimeout).uptimeNanoseconds
         active[ObjectIdentifier(session)] = session
         register(session)
         do throws(TransportError) {
-            try session.socket.queue(text: submission.request.frame)
+            try session.socket.queue(text: frame)
         } catch {
             finish(session, .failure(session.endSession(because: .transport(error))))
             return state.current != nil || begin(session)

@@ -8,7 +8,7 @@ public enum DiscoveryError: Error, Sendable, Equatable, CustomStringConvertible 
     public var description: String {
         switch self {
         case .unknownEnvironment(let name, let suggestions, let available):
-            var message = "Unknown environment '\(name)'."
+            var message = "Unknown environment \(quoted(name))."
             if !suggestions.isEmpty { message += " Did you mean: \(suggestions.joined(separator: ", "))?" }
             if available.isEmpty {
                 message += " No OpenEnv environments found on the search path."
@@ -18,7 +18,7 @@ public enum DiscoveryError: Error, Sendable, Equatable, CustomStringConvertible 
             message += " Install one with: pip install openenv-<name>, or give a Hugging Face Space as 'owner/name'."
             return message
         case .invalidName(let name, let reason):
-            return "Invalid environment name '\(name)': \(reason)."
+            return "Invalid environment name \(quoted(name)): \(reason)."
         }
     }
 }

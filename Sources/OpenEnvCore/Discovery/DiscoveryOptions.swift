@@ -22,7 +22,7 @@ public struct DiscoveryOptions: Sendable, Equatable {
             throw Invalid(description: "options must be a JSON object such as {\"search_paths\": [\"/path/site-packages\"]}")
         }
         for key in object.keys where !Self.keys.contains(key) {
-            throw Invalid(description: "unknown option '\(key)'; known options: \(Self.keys.joined(separator: ", "))")
+            throw Invalid(description: "unknown option \(quoted(key)); known options: \(Self.keys.joined(separator: ", "))")
         }
         switch object["search_paths"] {
         case nil, .null?: break

@@ -26,7 +26,7 @@ public struct HubRepository: Sendable, Equatable, CustomStringConvertible {
         while text.hasSuffix("/") { text.removeLast() }
         let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 2 else {
-            throw Invalid(description: "'\(name)' is not a Hugging Face repo id: expected exactly 'owner/space'")
+            throw Invalid(description: "\(quoted(name)) is not a Hugging Face repo id: expected exactly 'owner/space'")
         }
         for part in parts {
             try Self.validate(part, in: name)
@@ -50,7 +50,7 @@ public struct HubRepository: Sendable, Equatable, CustomStringConvertible {
         } else {
             problem = nil
         }
-        if let problem { throw Invalid(description: "'\(name)' is not a valid Hugging Face repo id: it has \(problem)") }
+        if let problem { throw Invalid(description: "\(quoted(name)) is not a valid Hugging Face repo id: it has \(problem)") }
     }
 
     /// `owner/space`.

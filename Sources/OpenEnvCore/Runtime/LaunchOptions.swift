@@ -36,7 +36,7 @@ public struct LaunchOptions: Sendable {
         guard let object = json.objectValue else { throw .invalidOption("options must be a JSON object") }
         let known = Self.ownKeys + DiscoveryOptions.keys + SessionOptions.keys
         for key in object.keys where !known.contains(key) {
-            throw .invalidOption("unknown option '\(key)'; known options: \(known.joined(separator: ", "))")
+            throw .invalidOption("unknown option \(quoted(key)); known options: \(known.joined(separator: ", "))")
         }
         func subset(_ keys: [String]) -> JSONValue {
             .object(JSONObject(object.members.filter { keys.contains($0.key) }.map { ($0.key, $0.value) }))

@@ -58,6 +58,7 @@ public struct ActionSchema: Sendable {
             problems.append("missing required field '\(field.name)'")
         }
         var completed = JSONObject()
+        let budget = CheckBudget()
         for (name, value) in action.members {
             guard let field = fields.first(where: { $0.name == name }) else {
                 if !allowsUnknownFields {
@@ -66,7 +67,7 @@ public struct ActionSchema: Sendable {
                 completed[name] = value
                 continue
             }
-            problems += check(value, against: field.schema, at: name, depth: 0)
+            problems += check(value, against: field.schema, at: name, depth: 0, budget: budget)
             completed[name] = value
         }
         guard problems.isEmpty else { return .failure(ActionValidationError(title: title, problems: problems)) }
@@ -78,22 +79,25 @@ public struct ActionSchema: Sendable {
         return .success(ordered)
     }
 
-    /// What is wrong with `value` under `schema`, each problem naming `path`.
-    private func check(_ value: JSONValue, against schema: JSONValue, at path: String, depth: Int) -> [String] {
+    /// What is wrong with `value` under `schema`, each problem naming `path`. Every rule
+    /// visited spends `budget`: a schema that refers to itself several times over (allOf of
+    /// itself twice, say) fans out exponentially below the depth limit, and must still end.
+    private func check(_ value: JSONValue, against schema: JSONValue, at path: String, depth: Int, budget: CheckBudget) -> [String] {
         guard depth < 64, let rule = schema.objectValue else { return [] }
+        guard budget.spend() else { return ["field '\(path)': the schema is too deeply self-referential to check (over \(CheckBudget.rules) rules)"] }
         if let reference = rule["$ref"]?.stringValue {
             let name = String(reference.split(separator: "/").last ?? "")
-            return definitions[name].map { check(value, against: $0, at: path, depth: depth + 1) } ?? []
+            return definitions[name].map { check(value, against: $0, at: path, depth: depth + 1, budget: budget) } ?? []
         }
         for key in ["anyOf", "oneOf"] {
             if let options = rule[key]?.arrayValue, !options.isEmpty {
-                if options.contains(where: { check(value, against: $0, at: path, depth: depth + 1).isEmpty }) { return [] }
+                if options.contains(where: { check(value, against: $0, at: path, depth: depth + 1, budget: budget).isEmpty }) { return [] }
                 let expected = options.compactMap { $0["type"]?.stringValue ?? $0["$ref"]?.stringValue?.split(separator: "/").last.map(String.init) }
                 return ["field '\(path)': \(describe(value)) is not \(expected.isEmpty ? "valid" : "one of: " + expected.joined(separator: ", "))"]
             }
         }
         var problems: [String] = []
-        for part in rule["allOf"]?.arrayValue ?? [] { problems += check(value, against: part, at: path, depth: depth + 1) }
+        for part in rule["allOf"]?.arrayValue ?? [] { problems += check(value, against: part, at: path, depth: depth + 1, budget: budget) }
         if let types = rule["type"].map({ $0.arrayValue?.compactMap(\.stringValue) ?? [$0.stringValue ?? ""] }),
             !types.contains(where: { Self.value(value, hasType: $0) })
         {
@@ -111,14 +115,14 @@ public struct ActionSchema: Sendable {
         }
         if case .string(let text) = value {
             let length = text.unicodeScalars.count
-            if let bound = rule["minLength"].flatMap(Self.number), Double(length) < bound { problems.append("field '\(path)': shorter than \(Int(bound)) characters") }
-            if let bound = rule["maxLength"].flatMap(Self.number), Double(length) > bound { problems.append("field '\(path)': longer than \(Int(bound)) characters") }
+            if let bound = rule["minLength"].flatMap(Self.number), Double(length) < bound { problems.append("field '\(path)': shorter than \(rule["minLength"]!.serialized()) characters") }
+            if let bound = rule["maxLength"].flatMap(Self.number), Double(length) > bound { problems.append("field '\(path)': longer than \(rule["maxLength"]!.serialized()) characters") }
         }
         if case .array(let elements) = value {
-            if let bound = rule["minItems"].flatMap(Self.number), Double(elements.count) < bound { problems.append("field '\(path)': fewer than \(Int(bound)) items") }
-            if let bound = rule["maxItems"].flatMap(Self.number), Double(elements.count) > bound { problems.append("field '\(path)': more than \(Int(bound)) items") }
+            if let bound = rule["minItems"].flatMap(Self.number), Double(elements.count) < bound { problems.append("field '\(path)': fewer than \(rule["minItems"]!.serialized()) items") }
+            if let bound = rule["maxItems"].flatMap(Self.number), Double(elements.count) > bound { problems.append("field '\(path)': more than \(rule["maxItems"]!.serialized()) items") }
             if let items = rule["items"] {
-                for (index, element) in elements.enumerated() { problems += check(element, against: items, at: "\(path)[\(index)]", depth: depth + 1) }
+                for (index, element) in elements.enumerated() { problems += check(element, against: items, at: "\(path)[\(index)]", depth: depth + 1, budget: budget) }
             }
         }
         if case .object(let members) = value, let properties = rule["properties"]?.objectValue {
@@ -127,7 +131,7 @@ public struct ActionSchema: Sendable {
             }
             for (name, member) in members.members {
                 if let property = properties[name] {
-                    problems += check(member, against: property, at: "\(path).\(name)", depth: depth + 1)
+                    problems += check(member, against: property, at: "\(path).\(name)", depth: depth + 1, budget: budget)
                 } else if rule["additionalProperties"] == .bool(false) {
                     problems.append("field '\(path).\(name)': not allowed")
                 }
@@ -156,6 +160,19 @@ public struct ActionSchema: Sendable {
         case ("integer", .double(let number)): return number.rounded() == number && number.isFinite
         default: return false
         }
+    }
+}
+
+/// How many schema rules one validation may visit.
+final class CheckBudget {
+    /// The most rules one action's check visits.
+    static let rules = 100_000
+    private var remaining = rules
+
+    /// Spends one rule; false once none are left.
+    func spend() -> Bool {
+        remaining -= 1
+        return remaining >= 0
     }
 }
 

@@ -133,6 +133,7 @@ public final class EnvSession: @unchecked Sendable {
     func exchange(frame bytes: [UInt8], type: String, expecting: String?) throws(SessionError) -> (answer: JSONValue, bytes: [UInt8]) {
         try callLock.withLock { () throws(SessionError) -> (answer: JSONValue, bytes: [UInt8]) in
             if let reason = stateLock.withLock({ closedReason }) { throw .closed(reason: reason) }
+            try checkSize(of: bytes)
             let received: (bytes: [UInt8], isText: Bool)
             do throws(TransportError) {
                 try socket.send(text: bytes, timeout: options.messageTimeout, operation: "sending \(type)")
@@ -141,6 +142,15 @@ public final class EnvSession: @unchecked Sendable {
                 throw endSession(because: .transport(error))
             }
             return try conclude(received, type: type, expecting: expecting)
+        }
+    }
+
+    /// Refuses, before anything is sent, a message over `max_message_bytes`: the session stays
+    /// open, and the caller learns the size instead of a dropped connection.
+    func checkSize(of frame: [UInt8]) throws(SessionError) {
+        guard frame.count <= options.maximumMessageBytes else {
+            throw .invalidArgument("the message is \(frame.count) bytes, more than max_message_bytes (\(options.maximumMessageBytes)); "
+                + "nothing was sent and the session is still open. Send less, or raise max_message_bytes if the server accepts it")
         }
     }
 

@@ -27,7 +27,7 @@ public struct SessionOptions: Sendable, Equatable {
             throw .invalidArgument("options must be a JSON object such as {\"message_timeout\": 30}")
         }
         for key in object.keys where !Self.keys.contains(key) {
-            throw .invalidArgument("unknown option '\(key)'; known options: \(Self.keys.joined(separator: ", "))")
+            throw .invalidArgument("unknown option \(quoted(key)); known options: \(Self.keys.joined(separator: ", "))")
         }
         func seconds(_ key: String) throws(SessionError) -> Double? {
             switch object[key] {

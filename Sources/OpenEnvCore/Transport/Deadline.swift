@@ -8,11 +8,19 @@ struct Deadline: Sendable {
     /// The timeout it was made from, for error messages.
     let seconds: Double
 
-    /// The deadline `seconds` from now.
+    /// The deadline `seconds` from now. Any number is accepted: beyond about 146 years (or
+    /// not a number at all) it means no limit in practice, never an overflow.
     init(seconds: Double) {
         self.seconds = seconds
-        nanoseconds = Self.now() &+ UInt64(max(0, seconds) * 1e9)
+        let span = max(0, seconds) * 1e9
+        nanoseconds = Self.now() &+ (span < Double(Self.farFuture) ? UInt64(span) : Self.farFuture)
     }
+
+    /// 2^62 ns, about 146 years: far enough, and still clear of overflow when added to now.
+    private static let farFuture: UInt64 = 1 << 62
+
+    /// The deadline on the monotonic clock, in nanoseconds (as `now()`).
+    var uptimeNanoseconds: UInt64 { nanoseconds }
 
     static func now() -> UInt64 {
         var time = timespec()

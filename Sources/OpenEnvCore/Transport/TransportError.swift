@@ -19,7 +19,7 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
 
     public var description: String {
         switch self {
-        case .invalidURL(let url, let reason): return "invalid server URL '\(url)': \(reason)"
+        case .invalidURL(let url, let reason): return "invalid server URL \(quoted(url)): \(reason)"
         case .connectionFailed(let url, let reason):
             return "Server not available at \(url): cannot connect (\(reason)). Is the environment server running there?"
         case .timedOut(let operation, let seconds): return "\(operation) timed out after \(formatSeconds(seconds))"
@@ -37,5 +37,5 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
 
 /// Seconds as a short human string (`2 s`, `0.25 s`).
 func formatSeconds(_ seconds: Double) -> String {
-    seconds == seconds.rounded() ? "\(Int(seconds)) s" : "\(seconds) s"
+    seconds == seconds.rounded() && abs(seconds) < 1e15 ? "\(Int(seconds)) s" : "\(seconds) s"
 }

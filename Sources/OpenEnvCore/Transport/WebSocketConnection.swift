@@ -108,9 +108,18 @@ final class WebSocketConnection: @unchecked Sendable {
         do {
             try connection.write(frame(opcode: opcode, payload: payload), deadline: deadline, operation: operation())
         } catch {
-            markClosed(error)
-            throw error
+            let explained = Self.explain(error, sending: payload.count)
+            markClosed(explained)
+            throw explained
         }
+    }
+
+    /// A connection dropped while a large message went out most likely hit the server's size
+    /// limit: say so, rather than a bare "connection reset".
+    static func explain(_ error: TransportError, sending size: Int) -> TransportError {
+        guard case .connectionClosed(let reason) = error, size > 1 << 20 else { return error }
+        return .connectionClosed("\(reason) while sending a \(size)-byte message; the server may accept only smaller ones "
+            + "(uvicorn's default limit is 16 MiB, --ws-max-size)")
     }
 
     /// The next text or binary message, within `timeout` seconds. A close frame from the
