@@ -79,7 +79,7 @@ struct WebSocketFrameDecoderTests {
     @Test func clientFramesAreMaskedAndRoundTrip() throws {
         for count in [0, 5, 125, 126, 65_535, 65_536, 70_000] {
             let payload = (0..<count).map { UInt8(truncatingIfNeeded: $0) }
-            var bytes = webSocketClientFrame(opcode: 0x1, payload: payload, mask: 0x1234_5678_9ABC_DEF0)
+            var bytes = webSocketClientFrame(opcode: 0x2, payload: payload, mask: 0x1234_5678_9ABC_DEF0)  // binary: any bytes
             #expect(bytes[1] & 0x80 != 0)
             // Unmask as a server would, then decode as a client would.
             let headerLength = count < 126 ? 2 : count <= 0xFFFF ? 4 : 10
@@ -88,7 +88,32 @@ struct WebSocketFrameDecoderTests {
             unmasked[1] &= 0x7F
             for index in 0..<count { bytes[headerLength + 4 + index] ^= mask[index & 3] }
             unmasked += bytes[(headerLength + 4)...]
-            #expect(try events(unmasked, split: 1000) == [.message(payload, isText: true)])
+            #expect(try events(unmasked, split: 1000) == [.message(payload, isText: false)])
+        }
+    }
+}
+
+/// The UTF-8 check text messages get (RFC 3629's table of well-formed sequences).
+struct UTF8ValidationTests {
+    @Test(arguments: [
+        ("", true), ("plain ascii, longer than eight bytes", true), ("héllo wörld ünïcödé 🎉 中文", true),
+    ])
+    func wellFormedText(_ text: String, _ valid: Bool) {
+        #expect(isValidUTF8(Array(text.utf8)) == valid)
+    }
+
+    @Test(arguments: [
+        [0xFF] as [UInt8], [0xC0, 0xAF], [0xE0, 0x80, 0xAF], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xF5, 0x80, 0x80, 0x80],
+        [0xC3], [0xE2, 0x82], [0x80], [0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0xE2, 0x28, 0xA1],
+    ])
+    func malformedSequences(_ bytes: [UInt8]) {
+        #expect(!isValidUTF8(bytes))
+    }
+
+    @Test func everyCodePointRoundTrips() {
+        for value in stride(from: 0, through: 0x10FFFF, by: 97) {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            #expect(isValidUTF8(Array(String(Character(scalar)).utf8)), "U+\(String(value, radix: 16))")
         }
     }
 }

@@ -70,6 +70,7 @@ struct WebSocketFrameDecoder {
                 let isText = messageIsText!
                 messageIsText = nil
                 defer { message = [] }
+                guard !isText || isValidUTF8(message) else { throw .protocolViolation("a text message that is not valid UTF-8") }
                 return .message(message, isText: isText)
             }
         }
