@@ -1,27 +1,28 @@
-"""The JSON reader and writer under libFuzzer (with AddressSanitizer) for a short run."""
+"""Every libFuzzer target (JSON, WebSocket frames, HTTP heads, action schemas, Python sources,
+dist-info files; Tests/Fuzz/targets.py) under AddressSanitizer for a short, fixed run.
+scripts/fuzz.sh runs them for longer."""
 
 from __future__ import annotations
 
+import re
 import shutil
-import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO, run
+from conftest import REPO
 
-FUZZ = REPO / "Tests" / "Fuzz"
+sys.path.insert(0, str(REPO / "Tests" / "Fuzz"))
+import targets  # noqa: E402
 
 
-def test_json_survives_the_fuzzer(tmp_path: Path) -> None:
-    swiftc = shutil.which("swiftc")
-    if swiftc is None:
+@pytest.mark.parametrize("name", sorted(targets.TARGETS))
+def test_target_survives_the_fuzzer(name: str, tmp_path: Path) -> None:
+    if shutil.which("swiftc") is None:
         pytest.fail("swiftc is not on PATH")
-    binary = tmp_path / "json_fuzz"
-    sources = sorted(str(path) for path in (REPO / "Sources" / "OpenEnvCore" / "JSON").glob("*.swift"))
-    run([swiftc, "-O", "-sanitize=fuzzer,address", "-parse-as-library", str(FUZZ / "JSONFuzzTarget.swift"), *sources, "-o", str(binary)])
-    corpus = tmp_path / "corpus"
-    shutil.copytree(FUZZ / "corpus", corpus)
-    result = subprocess.run([str(binary), "-max_total_time=15", "-max_len=4096", str(corpus)], capture_output=True, text=True)
+    binary = targets.build(name, tmp_path)
+    result = targets.run(name, binary, tmp_path, seconds=8)
     assert result.returncode == 0, result.stderr[-4000:]
-    assert "Done " in result.stderr
+    done = re.search(r"Done (\d+) runs", result.stderr)
+    assert done and int(done.group(1)) > 1000, result.stderr[-2000:]

@@ -1,0 +1,47 @@
+"""The libFuzzer targets: each target file with the engine sources it is compiled with, and its
+corpus folder. Shared by bindings/python/tests/test_fuzz.py (a short run each) and
+scripts/fuzz.sh (longer runs)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Dict, List
+
+FUZZ = Path(__file__).resolve().parent
+CORE = FUZZ.parent.parent / "Sources" / "OpenEnvCore"
+
+TARGETS: Dict[str, List[str]] = {
+    "json": ["JSON/*.swift"],
+    "frames": ["Transport/WebSocketFrameDecoder.swift", "Transport/UTF8Validation.swift", "Transport/TransportError.swift",
+               "Support/Quoting.swift"],
+    "http": ["Transport/HTTPResponseHead.swift", "Transport/TransportError.swift", "Support/Quoting.swift", "Naming/EnvironmentName.swift"],
+    "schema": ["Schema/*.swift", "JSON/*.swift"],
+    "python": ["Discovery/PythonClassScanner.swift", "Naming/EnvironmentName.swift"],
+    "distinfo": ["Discovery/InstalledDistribution.swift", "Discovery/DistributionMetadata.swift", "Discovery/DiscoveryWarning.swift",
+                 "Support/FileSystem.swift", "Naming/EnvironmentName.swift", "JSON/*.swift"],
+}
+
+FILES = {"json": "JSONFuzzTarget.swift", "frames": "FrameDecoderFuzzTarget.swift", "http": "HTTPHeadFuzzTarget.swift",
+         "schema": "ActionSchemaFuzzTarget.swift", "python": "PythonClassScannerFuzzTarget.swift", "distinfo": "DistInfoFuzzTarget.swift"}
+
+
+def build(name: str, folder: Path) -> Path:
+    """Compiles target ``name`` with libFuzzer and AddressSanitizer into ``folder``."""
+    sources = sorted({str(path) for pattern in TARGETS[name] for path in CORE.glob(pattern)})
+    binary = folder / f"{name}_fuzz"
+    subprocess.run(["swiftc", "-O", "-sanitize=fuzzer,address", "-parse-as-library", str(FUZZ / FILES[name]), *sources, "-o", str(binary)],
+                   check=True, capture_output=True, text=True)
+    return binary
+
+
+def run(name: str, binary: Path, folder: Path, seconds: int) -> subprocess.CompletedProcess:
+    """Runs the target for ``seconds`` on a copy of its corpus (libFuzzer adds what it finds to
+    the copy, never to the repository), without Swift's own crash reporter."""
+    corpus = folder / f"corpus_{name}"
+    shutil.copytree(FUZZ / f"corpus_{name}", corpus, dirs_exist_ok=True)
+    import os
+
+    return subprocess.run([str(binary), f"-max_total_time={seconds}", "-max_len=4096", "-timeout=10", str(corpus)],
+                          capture_output=True, text=True, cwd=folder, env=dict(os.environ, SWIFT_BACKTRACE="enable=no"))
