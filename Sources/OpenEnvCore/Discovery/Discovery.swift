@@ -48,6 +48,8 @@ final class DiscoveryMemo: @unchecked Sendable {
     private var scans: [String: SearchPathScan] = [:]
     /// Merged results with the fingerprints of the folder scans they were merged from.
     private var merged: [String: (fingerprints: [Fingerprint], result: DiscoveryResult)] = [:]
+    /// Per cache folder, why the last save failed (cleared by a save that works).
+    private var cacheProblems: [String: DiscoveryWarning] = [:]
 
     func result(for discovery: Discovery) -> DiscoveryResult {
         lock.lock()
@@ -62,7 +64,7 @@ final class DiscoveryMemo: @unchecked Sendable {
             }
             let scan = cache.load(path) ?? {
                 let fresh = EnvironmentScanner.scan(path)
-                if fresh.fingerprint.isCurrent { cache.store(fresh) }
+                if fresh.fingerprint.isCurrent { cacheProblems[cache.directory] = cache.store(fresh) }
                 return fresh
             }()
             scans[key] = scan
@@ -70,9 +72,14 @@ final class DiscoveryMemo: @unchecked Sendable {
         }
         let mergedKey = cache.directory + "\u{1}" + discovery.searchPaths.joined(separator: "\u{0}")
         let fingerprints = current.map(\.fingerprint)
-        if let remembered = merged[mergedKey], remembered.fingerprints == fingerprints { return remembered.result }
-        let result = EnvironmentScanner.merge(current)
-        merged[mergedKey] = (fingerprints, result)
+        var result: DiscoveryResult
+        if let remembered = merged[mergedKey], remembered.fingerprints == fingerprints {
+            result = remembered.result
+        } else {
+            result = EnvironmentScanner.merge(current)
+            merged[mergedKey] = (fingerprints, result)
+        }
+        if let problem = cacheProblems[cache.directory] { result.warnings.append(problem) }
         return result
     }
 
@@ -81,6 +88,7 @@ final class DiscoveryMemo: @unchecked Sendable {
         lock.lock()
         scans.removeAll()
         merged.removeAll()
+        cacheProblems.removeAll()
         lock.unlock()
     }
 }

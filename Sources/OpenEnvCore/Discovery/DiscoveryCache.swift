@@ -48,14 +48,28 @@ struct DiscoveryCache: Sendable {
         return scan
     }
 
-    /// Saves a scan; failures are ignored, since the cache only saves time.
-    func store(_ scan: SearchPathScan) {
-        guard case .object(var document) = scan.json else { return }
+    /// Saves a scan. A failure (a read-only or full disk, a path that is not a folder) costs
+    /// only time, so it is returned as a warning, never thrown.
+    func store(_ scan: SearchPathScan) -> DiscoveryWarning? {
+        guard case .object(var document) = scan.json else { return nil }
         document["format"] = .integer(Self.formatVersion)
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let target = file(for: scan.path)
         let temporary = target + ".\(getpid()).tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(JSONValue.object(document).serializedBytes())) else { return }
-        if rename(temporary, target) != 0 { unlink(temporary) }
+        let bytes = JSONValue.object(document).serializedBytes()
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        var problem: String?
+        if descriptor < 0 {
+            problem = String(cString: strerror(errno))
+        } else {
+            let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            if written != bytes.count { problem = written < 0 ? String(cString: strerror(errno)) : "the disk is full" }
+            if close(descriptor) != 0 && problem == nil { problem = String(cString: strerror(errno)) }
+            if problem == nil && rename(temporary, target) != 0 { problem = String(cString: strerror(errno)) }
+            if problem != nil { unlink(temporary) }
+        }
+        guard let problem else { return nil }
+        return DiscoveryWarning(path: directory, message: "the discovery cache cannot be written (\(problem)); discovery works without it, "
+            + "rescanning in each new process. Set OPENENV_SWIFT_CACHE_DIR to a writable folder to keep it")
     }
 }

@@ -27,8 +27,8 @@ class Server:
     """`python -m uvicorn APP` on 127.0.0.1 and a free port."""
 
     def __init__(self, app: str, app_dir: Optional[Path] = None, env: Optional[dict] = None,
-                 extra_arguments: Optional[list] = None, scheme: str = "http") -> None:
-        self.port = free_port()
+                 extra_arguments: Optional[list] = None, scheme: str = "http", port: Optional[int] = None) -> None:
+        self.port = port or free_port()
         self.url = f"{scheme}://127.0.0.1:{self.port}"
         command = [str(VENV / "bin" / "python"), "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(self.port)]
         if app_dir is not None:

@@ -1,0 +1,113 @@
+"""Faults a long training run meets: a frozen server, a server killed and restarted on the same
+port, a server dying under a vector step, a cache folder that cannot be written. Each ends in
+an error that says what happened, on the blocking and the awaited paths, and the rest keeps
+working."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from openenv_swift import AutoEnv, EnvConnectionError, EnvTimeoutError, GenericEnvClient, SessionClosedError, VectorEnvError
+from servers import Server, faulty_env_source
+
+
+def test_a_frozen_server_times_out_and_nothing_hangs(template_factory) -> None:
+    server = Server("faulty_env.server.app:app", faulty_env_source(template_factory))
+    try:
+        blocking = GenericEnvClient(server.url, message_timeout_s=1).sync().connect()
+        blocking.reset()
+
+        async def awaited() -> BaseException:
+            async with GenericEnvClient(server.url, message_timeout_s=1) as env:
+                await env.reset()
+                os.kill(server.process.pid, signal.SIGSTOP)
+                try:
+                    await env.step({"message": "frozen"})
+                except BaseException as error:  # what the await ended with
+                    return error
+            raise AssertionError("no time-out")
+
+        started = time.monotonic()
+        failure = asyncio.run(awaited())
+        assert isinstance(failure, EnvTimeoutError) and "timed out after 1 s" in str(failure)
+        with pytest.raises(EnvTimeoutError, match="timed out after 1 s"):
+            blocking.step({"message": "frozen"})
+        assert time.monotonic() - started < 8
+        with pytest.raises(SessionClosedError):  # a time-out ends the session: a late answer cannot be misread
+            blocking.step({"message": "again"})
+        os.kill(server.process.pid, signal.SIGCONT)
+        with GenericEnvClient(server.url).sync() as fresh:
+            assert fresh.step({"message": "thawed"}).observation["echoed_message"] == "thawed"
+        blocking.close()
+    finally:
+        os.kill(server.process.pid, signal.SIGCONT)
+        server.stop()
+
+
+def test_a_server_killed_and_restarted_on_the_same_port(template_factory) -> None:
+    source = faulty_env_source(template_factory)
+    server = Server("faulty_env.server.app:app", source)
+    port = server.port
+    try:
+        blocking = GenericEnvClient(server.url, message_timeout_s=10).sync().connect()
+        blocking.reset()
+        server.kill()
+        server = Server("faulty_env.server.app:app", source, port=port)
+        with pytest.raises(EnvConnectionError):  # the old session reports its loss
+            blocking.step({"message": "anyone?"})
+
+        async def after_restart() -> str:
+            async with GenericEnvClient(server.url) as env:
+                return (await env.step({"message": "new"})).observation["echoed_message"]
+
+        assert asyncio.run(after_restart()) == "new"
+        blocking.close()
+        # a client closed after the loss opens a new session on first use, as the reference's
+        assert blocking.step({"message": "reopened"}).observation["echoed_message"] == "reopened"
+        blocking.close()
+    finally:
+        server.stop()
+
+
+def test_a_server_dying_under_a_vector_step_leaves_the_others(template_factory) -> None:
+    source = faulty_env_source(template_factory)
+    survivor, victim = Server("faulty_env.server.app:app", source), Server("faulty_env.server.app:app", source)
+    try:
+        with AutoEnv.make_vec("faulty", num_envs=4, base_url=[survivor.url, victim.url], skip_install=True, message_timeout_s=10) as envs:
+            envs.reset()
+            victim.kill()
+            with pytest.raises(VectorEnvError) as caught:
+                envs.step([{"message": f"m{index}"} for index in range(4)])
+            assert sorted(caught.value.errors) == [1, 3]
+            assert all(isinstance(error, EnvConnectionError) for error in caught.value.errors.values())
+            assert [result.observation["echoed_message"] for result in caught.value.results if result is not None] == ["m0", "m2"]
+            assert "env 1:" in str(caught.value) and "env 3:" in str(caught.value)
+            with pytest.raises(VectorEnvError) as again:
+                envs.step([{"message": "still"}] * 4)
+            assert sorted(again.value.errors) == [1, 3]
+            assert all(isinstance(error, SessionClosedError) for error in again.value.errors.values())
+            assert [result.observation["echoed_message"] for result in again.value.results if result is not None] == ["still"] * 2
+    finally:
+        survivor.stop()
+        victim.stop()
+
+
+@pytest.mark.parametrize("cache", ["/dev/full", "/proc/version/cache"])
+def test_an_unwritable_cache_folder_only_costs_a_warning(cache: str) -> None:
+    code = ("import json\nfrom openenv_swift import AutoEnv, _native\n"
+            "print(AutoEnv.get_env_info('parrot')['env_class'])\n"
+            "print(json.dumps(json.loads(_native.call_text('openenv_discover', _native.discovery_options()))['warnings']))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ, OPENENV_SWIFT_CACHE_DIR=cache))
+    assert result.returncode == 0, result.stderr
+    first, warnings = result.stdout.splitlines()
+    assert first == "ParrotEnv"
+    assert any("the discovery cache cannot be written" in warning["message"] and "OPENENV_SWIFT_CACHE_DIR" in warning["message"]
+               for warning in json.loads(warnings))
