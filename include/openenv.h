@@ -15,6 +15,13 @@
  *    OPENENV_INVALID_ARGUMENT, never a crash. An options_json argument may be NULL or "" for
  *    the defaults.
  *
+ * Misuse: NULL for any pointer argument, a handle this library never made (it carries a
+ * check), a closed handle, and every number an option can hold all get a status, never a
+ * crash. Undefined, as for any C library: a non-NULL pointer to memory that is not what the
+ * argument says (a string without its NUL, an array shorter than the count given, memory
+ * already freed), freeing a string twice or with anything but openenv_string_free, and
+ * reading a returned string after freeing it.
+ *
  * Threading: every function may be called from any thread, concurrently. One session handle
  * may be used from several threads: its calls are serialized (a second caller waits), never
  * interleaved on the wire. openenv_close may be called while another thread is inside a call

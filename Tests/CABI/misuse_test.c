@@ -1,0 +1,167 @@
+/* The C ABI as a hostile caller uses it: NULL for every pointer argument of every function,
+ * handles that were never made, closed handles, double closes, a close racing a call, and
+ * last-error messages on two threads at once; option numbers of every kind. Every case must
+ * return its documented status. Run under AddressSanitizer by the test suite.
+ * Usage: misuse_test BASE_URL SILENT_URL   (a live server, and one that never answers)
+ * Prints "N passed, N failed" last. */
+#include <openenv.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+
+#define INVALID OPENENV_INVALID_ARGUMENT
+
+static const char *silent_url;
+static int raced_status = -1;
+
+static void *blocked_call(void *env) {
+    char *json = NULL;
+    raced_status = openenv_reset((openenv_env *)env, NULL, &json);
+    openenv_string_free(json);
+    return NULL;
+}
+
+static char other_thread_error[256];
+
+static void *fail_elsewhere(void *unused) {
+    (void)unused;
+    char *json = NULL;
+    openenv_env_info("", NULL, &json); /* an empty name: its own message on this thread */
+    snprintf(other_thread_error, sizeof other_thread_error, "%s", openenv_last_error());
+    return NULL;
+}
+
+int main(int argc, char **argv) {
+    if (argc != 3) return 2;
+    const char *url = argv[1];
+    silent_url = argv[2];
+    char *out = NULL;
+    int fd = 0;
+    size_t count = 0;
+    openenv_env *env = NULL;
+    openenv_queue *queue = NULL;
+    openenv_completion completion;
+    openenv_env *const forged = (openenv_env *)(uintptr_t)0xdeadbeef;
+
+    /* NULL for every pointer argument. */
+    CHECK(openenv_version(NULL) == INVALID, "version");
+    CHECK(openenv_last_error_details(NULL) == INVALID, "details");
+    openenv_string_free(NULL);
+    CHECK(openenv_discover(NULL, NULL) == INVALID, "discover");
+    CHECK(openenv_env_info(NULL, NULL, &out) == INVALID && out == NULL, "env_info name");
+    CHECK(openenv_env_info("parrot", NULL, NULL) == INVALID, "env_info out");
+    CHECK(openenv_env_details(NULL, NULL, &out) == INVALID, "env_details name");
+    CHECK(openenv_env_details("parrot", NULL, NULL) == INVALID, "env_details out");
+    CHECK(openenv_action_info(NULL, NULL, &out) == INVALID, "action_info name");
+    CHECK(openenv_action_info("parrot", NULL, NULL) == INVALID, "action_info out");
+    CHECK(openenv_list_text(NULL, NULL, &out) == INVALID, "list_text kind");
+    CHECK(openenv_list_text("environments", NULL, NULL) == INVALID, "list_text out");
+    CHECK(openenv_connect(NULL, NULL, &env) == INVALID && env == NULL, "connect url");
+    CHECK(openenv_connect(url, NULL, NULL) == INVALID, "connect out");
+    CHECK(openenv_from_env(NULL, NULL, &env) == INVALID, "from_env name");
+    CHECK(openenv_from_env("parrot", NULL, NULL) == INVALID, "from_env out");
+    CHECK(openenv_from_hub(NULL, NULL, &env) == INVALID, "from_hub id");
+    CHECK(openenv_from_hub("a/b", NULL, NULL) == INVALID, "from_hub out");
+    CHECK(openenv_launch_plan(NULL, NULL, &out) == INVALID, "launch_plan name");
+    CHECK(openenv_launch_plan("parrot", NULL, NULL) == INVALID, "launch_plan out");
+    CHECK(openenv_resolve(NULL, NULL, &out) == INVALID, "resolve name");
+    CHECK(openenv_resolve("parrot", NULL, NULL) == INVALID, "resolve out");
+    CHECK(openenv_action_fields(NULL, &out) == INVALID, "action_fields schema");
+    CHECK(openenv_action_fields("{\"type\":\"object\"}", NULL) == INVALID, "action_fields out");
+    CHECK(openenv_validate_action(NULL, "{}", &out) == INVALID, "validate schema");
+    CHECK(openenv_validate_action("{\"type\":\"object\"}", NULL, &out) == INVALID, "validate action");
+    CHECK(openenv_validate_action("{\"type\":\"object\"}", "{}", NULL) == INVALID, "validate out");
+    CHECK(openenv_server_schema(NULL, NULL, &out) == INVALID, "server_schema target");
+    CHECK(openenv_server_schema(url, NULL, NULL) == INVALID, "server_schema out");
+    CHECK(openenv_queue_new(NULL) == INVALID, "queue_new");
+    CHECK(openenv_queue_fd(NULL, &fd) == INVALID, "queue_fd queue");
+    CHECK(openenv_collect(NULL, &completion, 1, 0, &count) == INVALID, "collect queue");
+    CHECK(openenv_queue_free(NULL) == OPENENV_OK, "queue_free NULL is a no-op");
+    CHECK(openenv_close(NULL) == OPENENV_OK, "close NULL is a no-op");
+
+    /* A real session, then NULL for each of its calls' other pointers. */
+    CHECK(openenv_connect(url, NULL, &env) == OPENENV_OK, "connect: %s", openenv_last_error());
+    CHECK(openenv_queue_new(&queue) == OPENENV_OK, "queue_new");
+    CHECK(openenv_base_url(NULL, &out) == INVALID, "base_url env");
+    CHECK(openenv_base_url(env, NULL) == INVALID, "base_url out");
+    CHECK(openenv_reset(NULL, NULL, &out) == INVALID, "reset env");
+    CHECK(openenv_reset(env, NULL, NULL) == INVALID, "reset out");
+    CHECK(openenv_step(NULL, "{}", &out) == INVALID, "step env");
+    CHECK(openenv_step(env, NULL, &out) == INVALID, "step action");
+    CHECK(openenv_step(env, "{}", NULL) == INVALID, "step out");
+    CHECK(openenv_state(NULL, &out) == INVALID && openenv_state(env, NULL) == INVALID, "state");
+    CHECK(openenv_schema(NULL, &out) == INVALID && openenv_schema(env, NULL) == INVALID, "schema");
+    CHECK(openenv_metadata(NULL, &out) == INVALID && openenv_metadata(env, NULL) == INVALID, "metadata");
+    CHECK(openenv_send(NULL, "{\"type\":\"state\"}", &out) == INVALID, "send env");
+    CHECK(openenv_send(env, NULL, &out) == INVALID, "send message");
+    CHECK(openenv_send(env, "{\"type\":\"state\"}", NULL) == INVALID, "send out");
+    CHECK(openenv_submit(NULL, queue, OPENENV_OP_STATE, NULL, 1) == INVALID, "submit env");
+    CHECK(openenv_submit(env, NULL, OPENENV_OP_STATE, NULL, 1) == INVALID, "submit queue");
+    CHECK(openenv_submit_open(NULL, OPENENV_OPEN_CONNECT, url, NULL, 1) == INVALID, "submit_open queue");
+    CHECK(openenv_submit_open(queue, OPENENV_OPEN_CONNECT, NULL, NULL, 1) == INVALID, "submit_open target");
+    CHECK(openenv_collect(queue, NULL, 1, 0, &count) == INVALID, "collect out");
+    CHECK(openenv_collect(queue, &completion, 1, 0, NULL) == INVALID, "collect count");
+    CHECK(openenv_queue_fd(queue, NULL) == INVALID, "queue_fd out");
+    CHECK(openenv_run_batch(OPENENV_OP_STATE, NULL, NULL, 1, &completion) == INVALID, "run_batch envs");
+    CHECK(openenv_run_batch(OPENENV_OP_STATE, &env, NULL, 1, NULL) == INVALID, "run_batch out");
+
+    /* Handles never made, in every call that takes one. */
+    CHECK(openenv_base_url(forged, &out) == INVALID, "forged base_url");
+    CHECK(openenv_reset(forged, NULL, &out) == INVALID, "forged reset");
+    CHECK(openenv_step(forged, "{}", &out) == INVALID, "forged step");
+    CHECK(openenv_state(forged, &out) == INVALID, "forged state");
+    CHECK(openenv_send(forged, "{\"type\":\"state\"}", &out) == INVALID, "forged send");
+    CHECK(openenv_close(forged) == INVALID, "forged close");
+    CHECK(openenv_submit(forged, queue, OPENENV_OP_STATE, NULL, 1) == INVALID, "forged submit");
+    CHECK(openenv_submit(env, (openenv_queue *)forged, OPENENV_OP_STATE, NULL, 1) == INVALID, "forged queue");
+    CHECK(openenv_queue_free((openenv_queue *)forged) == INVALID, "forged queue_free");
+    CHECK(strstr(openenv_last_error(), "not a queue handle this library made") != NULL, "says what was wrong: %s", openenv_last_error());
+
+    /* Option numbers of every kind: refused when they make no sense, never a crash. */
+    const char *refused[] = {"{\"message_timeout\": -1}", "{\"message_timeout\": 0}", "{\"connect_timeout\": \"10\"}",
+                             "{\"max_message_bytes\": 1e30}", "{\"max_message_bytes\": -5}",
+                             "{\"max_message_bytes\": 123456789012345678901234567890}", "{\"message_timeout\": 1e400}"};
+    for (size_t index = 0; index < sizeof refused / sizeof *refused; index++) {
+        openenv_env *extra = NULL;
+        CHECK(openenv_connect(url, refused[index], &extra) == INVALID && extra == NULL, "options %s: %s", refused[index], openenv_last_error());
+    }
+    const char *accepted[] = {"{\"message_timeout\": 1e300, \"connect_timeout\": 1.8e10}", "{\"max_message_bytes\": 9223372036854775807}"};
+    for (size_t index = 0; index < sizeof accepted / sizeof *accepted; index++) {
+        openenv_env *extra = NULL;
+        CHECK(openenv_connect(url, accepted[index], &extra) == OPENENV_OK, "options %s: %s", accepted[index], openenv_last_error());
+        CHECK(openenv_state(extra, &out) == OPENENV_OK, "a session with extreme options works: %s", openenv_last_error());
+        openenv_string_free(out);
+        CHECK(openenv_close(extra) == OPENENV_OK, "close");
+    }
+
+    /* Closed handles, double close. */
+    CHECK(openenv_close(env) == OPENENV_OK && openenv_close(env) == OPENENV_OK, "double close");
+    CHECK(openenv_state(env, &out) == OPENENV_CLOSED, "closed state");
+    CHECK(openenv_submit(env, queue, OPENENV_OP_STATE, NULL, 1) == OPENENV_CLOSED, "closed submit");
+
+    /* A close racing a blocked call: the call returns at once with OPENENV_CLOSED. */
+    openenv_env *silent = NULL;
+    CHECK(openenv_connect(silent_url, "{\"message_timeout\": 30}", &silent) == OPENENV_OK, "connect silent: %s", openenv_last_error());
+    pthread_t caller;
+    pthread_create(&caller, NULL, blocked_call, silent);
+    usleep(300000);
+    CHECK(openenv_close(silent) == OPENENV_OK, "close while a call blocks");
+    pthread_join(caller, NULL);
+    CHECK(raced_status == OPENENV_CLOSED, "the blocked call ended with OPENENV_CLOSED, not %d", raced_status);
+
+    /* Last errors are per thread. */
+    CHECK(openenv_env_info("no-such-environment-here", NULL, &out) == OPENENV_NOT_FOUND, "not found");
+    pthread_t other;
+    pthread_create(&other, NULL, fail_elsewhere, NULL);
+    pthread_join(other, NULL);
+    CHECK(strstr(openenv_last_error(), "no-such-environment-here") != NULL, "this thread keeps its message: %s", openenv_last_error());
+    CHECK(strstr(other_thread_error, "no-such-environment-here") == NULL && other_thread_error[0] != 0, "the other thread has its own");
+
+    CHECK(openenv_queue_free(queue) == OPENENV_OK, "queue_free");
+    printf("%d passed, %d failed\n", checks - failures, failures);
+    return failures == 0 ? 0 : 1;
+}
