@@ -172,8 +172,12 @@ def test_a_handshake_that_never_comes_times_out() -> None:
 def test_a_message_over_the_size_limit(faulty: Server) -> None:
     with connect(faulty.url, max_message_size_mb=0.001) as env:
         env.reset()
-        with pytest.raises(MessageTooLargeError, match="exceeds the limit of 1048 bytes"):
+        # An action over the limit is refused before it is sent; the session stays.
+        with pytest.raises(InvalidArgumentError, match="more than max_message_bytes"):
             env.step({"message": "x" * 5000})
+        # An answer over the limit (the 1015-byte request is under it, its echo is not) ends it.
+        with pytest.raises(MessageTooLargeError, match="exceeds the limit of 1048 bytes"):
+            env.step({"message": "x" * 980})
         with pytest.raises(SessionClosedError):
             env.step({"message": "small"})
 
