@@ -69,7 +69,12 @@ final class SessionLoop: @unchecked Sendable {
     /// Queues `submission` on `session`; its `deliver` runs when the answer (or a failure)
     /// comes. Never blocks.
     func submit(_ submission: Submission, on session: EnvSession) {
-        post(.submit(session, submission))
+        session.submittedUnderWay.enter()
+        let counted = Submission(request: submission.request) { outcome in
+            submission.deliver(outcome)
+            session.submittedUnderWay.leave()
+        }
+        post(.submit(session, counted))
     }
 
     /// Drops a closed session from the loop (its pending requests fail as closed).

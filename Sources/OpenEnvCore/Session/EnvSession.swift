@@ -16,6 +16,9 @@ public final class EnvSession: @unchecked Sendable {
     private var closedReason: String?
     /// The I/O loop's bookkeeping; touched on the loop's thread only.
     let submissions = SessionSubmissions()
+    /// Submitted requests not yet delivered: a blocking call waits for them, so calls on one
+    /// session happen in the order they were made, whichever way.
+    let submittedUnderWay = CountdownGate()
     /// The server this session started, stopped when the session closes.
     private let runtime: (any ServerRuntime)?
 
@@ -131,7 +134,8 @@ public final class EnvSession: @unchecked Sendable {
     /// `error` when nil), parsed and as received. Internal: the tests use it to send what the
     /// public calls never would.
     func exchange(frame bytes: [UInt8], type: String, expecting: String?) throws(SessionError) -> (answer: JSONValue, bytes: [UInt8]) {
-        try callLock.withLock { () throws(SessionError) -> (answer: JSONValue, bytes: [UInt8]) in
+        submittedUnderWay.waitUntilZero()
+        return try callLock.withLock { () throws(SessionError) -> (answer: JSONValue, bytes: [UInt8]) in
             if let reason = stateLock.withLock({ closedReason }) { throw .closed(reason: reason) }
             try checkSize(of: bytes)
             let received: (bytes: [UInt8], isText: Bool)

@@ -38,7 +38,7 @@ def test_c_program_drives_64_sessions_through_the_completion_api(cc: str, tmp_pa
     binary = compile_c(cc, REPO / "Tests" / "CABI" / "completion_test.c", tmp_path / "completion_test", sanitizer)
     # Swift's own crash reporter would hang symbolicating an ASan abort; ASan reports instead.
     environment = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:abort_on_error=1", SWIFT_BACKTRACE="enable=no",
-                       LSAN_OPTIONS=f"suppressions={REPO / 'Tests' / 'CABI' / 'lsan.supp'}")
+                       LSAN_OPTIONS=f"suppressions={REPO / 'Tests' / 'lsan.supp'}")
     result = run([str(binary), many.url, "64", "5"], env=environment, timeout=300)
     assert result.stdout.strip().endswith(", 0 failed"), result.stderr
 
@@ -51,7 +51,7 @@ def test_c_program_misusing_every_function_gets_statuses(cc: str, tmp_path: Path
     silent = SilentServer(handshake=True)
     try:
         environment = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:abort_on_error=1", SWIFT_BACKTRACE="enable=no",
-                       LSAN_OPTIONS=f"suppressions={REPO / 'Tests' / 'CABI' / 'lsan.supp'}")
+                       LSAN_OPTIONS=f"suppressions={REPO / 'Tests' / 'lsan.supp'}")
         result = run([str(binary), many.url, silent.url], env=environment, timeout=300)
     finally:
         silent.stop()

@@ -1,0 +1,42 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A count of things under way, and a wait for it to reach zero.
+final class CountdownGate: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    private var drained = pthread_cond_t()
+    private var count = 0
+
+    init() {
+        pthread_mutex_init(&mutex, nil)
+        pthread_cond_init(&drained, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(&drained)
+        pthread_mutex_destroy(&mutex)
+    }
+
+    /// One more under way.
+    func enter() {
+        pthread_mutex_lock(&mutex)
+        count += 1
+        pthread_mutex_unlock(&mutex)
+    }
+
+    /// One fewer under way; wakes the waiters when none is left.
+    func leave() {
+        pthread_mutex_lock(&mutex)
+        count -= 1
+        if count == 0 { pthread_cond_broadcast(&drained) }
+        pthread_mutex_unlock(&mutex)
+    }
+
+    /// Waits until nothing is under way.
+    func waitUntilZero() {
+        pthread_mutex_lock(&mutex)
+        while count > 0 { pthread_cond_wait(&drained, &mutex) }
+        pthread_mutex_unlock(&mutex)
+    }
+}
