@@ -74,6 +74,20 @@ class Server:
         self.log.close()
 
 
+def accept_websocket(connection: socket.socket) -> None:
+    """Reads a client's WebSocket handshake from ``connection`` and accepts it."""
+    import base64
+    import hashlib
+
+    request = b""
+    while b"\r\n\r\n" not in request:
+        request += connection.recv(4096)
+    key = next(line.split(b":", 1)[1].strip() for line in request.split(b"\r\n") if line.lower().startswith(b"sec-websocket-key"))
+    accept = base64.b64encode(hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
+    connection.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                       b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n")
+
+
 class SilentServer:
     """Accepts TCP connections (and WebSocket handshakes, if asked) and then never answers."""
 
@@ -88,9 +102,6 @@ class SilentServer:
         self.thread.start()
 
     def _serve(self) -> None:
-        import base64
-        import hashlib
-
         while True:
             try:
                 connection, _ = self.listener.accept()
@@ -98,13 +109,7 @@ class SilentServer:
                 return
             self.connections.append(connection)
             if self.handshake:
-                request = b""
-                while b"\r\n\r\n" not in request:
-                    request += connection.recv(4096)
-                key = next(line.split(b":", 1)[1].strip() for line in request.split(b"\r\n") if line.lower().startswith(b"sec-websocket-key"))
-                accept = base64.b64encode(hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
-                connection.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                                   b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n")
+                accept_websocket(connection)
 
     def stop(self) -> None:
         self.listener.close()

@@ -8,8 +8,6 @@ engine's I/O loop). The process staying alive through all of them is part of the
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
 import socket
 import struct
 import threading
@@ -19,6 +17,7 @@ from typing import List, Optional
 import pytest
 
 from openenv_swift import EnvConnectionError, EnvTimeoutError, GenericEnvClient, MessageTooLargeError, ProtocolError
+from servers import accept_websocket
 
 ANSWER = b'{"type":"observation","data":{"observation":{"echoed":"ok"},"reward":1,"done":false}}'
 
@@ -64,13 +63,7 @@ class HostileServer:
 
     def _talk(self, connection: socket.socket) -> None:
         with connection:
-            request = b""
-            while b"\r\n\r\n" not in request:
-                request += connection.recv(4096)
-            key = next(line.split(b":", 1)[1].strip() for line in request.split(b"\r\n") if line.lower().startswith(b"sec-websocket-key"))
-            accept = base64.b64encode(hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
-            connection.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                               b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n")
+            accept_websocket(connection)
             connection.settimeout(5)
             try:
                 self.received.append(connection.recv(65536))  # the request
