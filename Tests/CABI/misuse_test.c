@@ -25,6 +25,26 @@ static void *blocked_call(void *env) {
     return NULL;
 }
 
+/* Nesting at the JSON limit, read, checked and written on a thread with a 64 KiB stack. */
+static int nested_status[2];
+
+static void *parse_deep(void *unused) {
+    (void)unused;
+    static char document[2 * 129 + 16];
+    for (int levels = 128; levels <= 129; levels++) { /* {"x": [[...]]}: the object is one level */
+        int inner = levels - 1;
+        strcpy(document, "{\"x\": ");
+        size_t at = strlen(document);
+        memset(document + at, '[', (size_t)inner);
+        memset(document + at + inner, ']', (size_t)inner);
+        strcpy(document + at + 2 * inner, "}");
+        char *out = NULL;
+        nested_status[levels - 128] = openenv_validate_action("{\"type\": \"object\"}", document, &out);
+        openenv_string_free(out);
+    }
+    return NULL;
+}
+
 static char other_thread_error[256];
 
 static void *fail_elsewhere(void *unused) {
@@ -160,6 +180,15 @@ int main(int argc, char **argv) {
     pthread_join(other, NULL);
     CHECK(strstr(openenv_last_error(), "no-such-environment-here") != NULL, "this thread keeps its message: %s", openenv_last_error());
     CHECK(strstr(other_thread_error, "no-such-environment-here") == NULL && other_thread_error[0] != 0, "the other thread has its own");
+
+    pthread_attr_t small_stack;
+    pthread_attr_init(&small_stack);
+    pthread_attr_setstacksize(&small_stack, 64 * 1024);
+    pthread_t deep;
+    pthread_create(&deep, &small_stack, parse_deep, NULL);
+    pthread_join(deep, NULL);
+    CHECK(nested_status[0] == OPENENV_OK && nested_status[1] == OPENENV_INVALID_ARGUMENT,
+          "128 levels read, checked and written on a 64 KiB stack; 129 refused: %d %d", nested_status[0], nested_status[1]);
 
     CHECK(openenv_queue_free(queue) == OPENENV_OK, "queue_free");
     printf("%d passed, %d failed\n", checks - failures, failures);

@@ -53,9 +53,9 @@ import Testing
     }
 
     @Test func refusesNestingBeyondTheLimit() throws {
-        let deep = String(repeating: "[", count: 600) + String(repeating: "]", count: 600)
+        let deep = String(repeating: "[", count: 129) + String(repeating: "]", count: 129)
         #expect(throws: JSONParseError.self) { try JSONParser().parse(deep) }
-        let allowed = String(repeating: "[", count: 512) + String(repeating: "]", count: 512)
+        let allowed = String(repeating: "[", count: 128) + String(repeating: "]", count: 128)
         _ = try JSONParser().parse(allowed)
         #expect(throws: JSONParseError.self) { try JSONParser(maximumDepth: 2).parse("[[[1]]]") }
     }
