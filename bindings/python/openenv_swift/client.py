@@ -72,7 +72,8 @@ class EngineTransport:
     async def connect(self) -> Any:
         """Opens the session if it is not open (without blocking the event loop)."""
         if self._engine_handle is None:
-            assert self._engine_launch is not None, "the client was not made by openenv_swift"
+            if self._engine_launch is None:
+                raise SessionClosedError("this client has no server to connect to; make it with AutoEnv.from_env or GenericEnvClient(base_url)")
             function, how, target, options = self._engine_launch
             if _BLOCKING.get():
                 handle = _native.open_session(function, target, json.loads(options))

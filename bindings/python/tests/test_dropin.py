@@ -455,3 +455,13 @@ def test_an_installed_client_that_cannot_be_imported_is_an_import_error(template
     assert kind.strip() == "ImportError"
     assert "Failed to import environment client for 'broken'" in message and "a dependency is missing" in message
     assert "pip install --force-reinstall" not in message or "openenv-broken_env" in message
+
+
+def test_a_client_class_made_without_the_factory_says_how_to_make_one() -> None:
+    from openenv_swift.auto_env import engine_class
+    from parrot_env import ParrotAction, ParrotEnv
+
+    wrapped = engine_class(ParrotEnv)
+    assert engine_class(ParrotEnv) is wrapped and engine_class(wrapped) is wrapped
+    with pytest.raises(SessionClosedError, match="make it with AutoEnv.from_env"):
+        wrapped(base_url="http://127.0.0.1:9").sync().step(ParrotAction(message="x"))
