@@ -158,19 +158,17 @@ final class SessionLoop: @unchecked Sendable {
     /// a blocking call holds the session (retried within a millisecond).
     private func begin(_ session: EnvSession) -> Bool {
         let state = session.submissions
-        guard state.head < state.pending.count else {
+        let closeReason = session.closeReason
+        guard state.head < state.pending.count, closeReason == nil else {
+            // Nothing to put on the wire: the queue is empty, or the session closed, which
+            // fails whatever still waits.
+            let waiting = state.pending[state.head...]
             state.pending.removeAll(keepingCapacity: true)
             state.head = 0
-            if session.isClosed { unregister(session) }
-            active[ObjectIdentifier(session)] = nil
-            return false
-        }
-        if let reason = session.closeReason {
-            let waiting = state.pending[state.head...]
-            state.pending.removeAll()
-            state.head = 0
-            for submission in waiting { submission.deliver(.failure(.closed(reason: reason))) }
-            unregister(session)
+            if let closeReason {
+                for submission in waiting { submission.deliver(.failure(.closed(reason: closeReason))) }
+                unregister(session)
+            }
             active[ObjectIdentifier(session)] = nil
             return false
         }

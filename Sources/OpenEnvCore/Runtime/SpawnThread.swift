@@ -1,5 +1,4 @@
 import Dispatch
-import Foundation
 
 /// One thread that lives as long as the process and starts every server process.
 ///
@@ -11,32 +10,18 @@ final class SpawnThread: @unchecked Sendable {
     /// The thread of this process, started on first use.
     static let shared = SpawnThread()
 
-    private let lock = Mutex()
-    private let pending = DispatchSemaphore(value: 0)
-    private var jobs: [() -> Void] = []
+    private let jobs = JobQueue(threads: 1, name: "openenv-spawn")
 
-    private init() {
-        let thread = Thread { [self] in
-            while true {
-                pending.wait()
-                lock.withLock { jobs.removeFirst() }()
-            }
-        }
-        thread.name = "openenv-spawn"
-        thread.start()
-    }
+    private init() {}
 
     /// Runs `body` on the spawning thread, waiting for it; rethrows what it throws.
     func run<T>(_ body: @escaping () throws -> T) throws -> T {
         let finished = DispatchSemaphore(value: 0)
         let outcome = OutcomeBox<T>()
-        lock.withLock {
-            jobs.append {
-                outcome.result = Result { try body() }
-                finished.signal()
-            }
+        jobs.add {
+            outcome.result = Result { try body() }
+            finished.signal()
         }
-        pending.signal()
         finished.wait()
         return try outcome.result!.get()
     }
