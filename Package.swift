@@ -9,17 +9,18 @@ let package = Package(
         .executable(name: "openenv-swift", targets: ["openenv-swift"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CLinux"),
+        // libyaml for openenv.yaml (see YAMLReader for why not Yams).
+        .systemLibrary(name: "CYAML", providers: [.apt(["libyaml-dev"])]),
         // The public header, so that the exports fill its structs with the C layout.
         .systemLibrary(name: "COpenEnvABI"),
         .target(
             name: "OpenEnvCore",
-            dependencies: ["COpenSSL", "CLinux", .product(name: "Yams", package: "Yams")]
+            dependencies: ["COpenSSL", "CLinux", "CYAML"]
         ),
         .target(name: "OpenEnvFFI", dependencies: ["OpenEnvCore", "COpenEnvABI"]),
         .executableTarget(

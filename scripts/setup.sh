@@ -10,13 +10,17 @@ mkdir -p "$work"
 
 log() { printf '==> %s\n' "$*" >&2; }
 
-if [ ! -f /usr/include/openssl/ssl.h ] || ! command -v openssl >/dev/null; then
-  log "installing OpenSSL (libssl-dev, openssl) for TLS"
+# Debian packages the build needs: OpenSSL (TLS) and libyaml (openenv.yaml manifests).
+missing=()
+{ [ -f /usr/include/openssl/ssl.h ] && command -v openssl >/dev/null; } || missing+=(libssl-dev openssl)
+[ -f /usr/include/yaml.h ] || missing+=(libyaml-dev)
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing ${missing[*]}"
   if [ "$(id -u)" -ne 0 ]; then
-    echo "OpenSSL's development files are missing; install them with: sudo apt-get install libssl-dev openssl" >&2
+    echo "development files are missing; install them with: sudo apt-get install ${missing[*]}" >&2
     exit 1
   fi
-  apt-get update -qq && apt-get install -y -qq libssl-dev openssl >/dev/null
+  apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 if [ ! -x .venv/bin/python ]; then

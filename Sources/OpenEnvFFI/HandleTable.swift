@@ -1,5 +1,5 @@
-import Foundation
 import OpenEnvCore
+import Synchronization
 
 /// Objects handed out to C as opaque handles: sessions, completion queues.
 ///
@@ -8,9 +8,8 @@ import OpenEnvCore
 /// number the library never handed out (a small integer cast to a handle, a corrupted pointer)
 /// fails the check (OPENENV_INVALID_ARGUMENT) and cannot reach another caller's session.
 /// Either way: an error, never a crash or a double free.
-final class HandleTable<Object: AnyObject>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var objects: [UInt: Object] = [:]
+final class HandleTable<Object: AnyObject & Sendable>: Sendable {
+    private let objects = Mutex<[UInt: Object]>([:])
     private let key = UInt.random(in: 1...UInt.max) | 1
     /// What a handle is, and the call that makes one, for error messages.
     private let kind: String
@@ -23,7 +22,7 @@ final class HandleTable<Object: AnyObject>: @unchecked Sendable {
 
     /// Registers an object and returns its handle.
     func insert(_ object: Object) -> OpaquePointer {
-        lock.withLock {
+        objects.withLock { objects in
             var handle: UInt
             repeat {
                 let random = UInt.random(in: 1...(1 << 47))
@@ -38,7 +37,7 @@ final class HandleTable<Object: AnyObject>: @unchecked Sendable {
     func object(_ handle: OpaquePointer?, named name: String) throws(FFIError) -> Object {
         guard let handle else { throw FFIError(.invalidArgument, "\(name) is NULL; pass a handle from \(opener)") }
         try requireGenuine(handle, named: name)
-        let object = lock.withLock { objects[UInt(bitPattern: handle)] }
+        let object = objects.withLock { $0[UInt(bitPattern: handle)] }
         guard let object else {
             throw FFIError(.closed, "the \(kind) handle is closed or was never opened; make a new one with \(opener)")
         }
@@ -48,7 +47,7 @@ final class HandleTable<Object: AnyObject>: @unchecked Sendable {
     /// Removes `handle` and returns its object, or nil when it is closed already.
     func remove(_ handle: OpaquePointer, named name: String) throws(FFIError) -> Object? {
         try requireGenuine(handle, named: name)
-        return lock.withLock { objects.removeValue(forKey: UInt(bitPattern: handle)) }
+        return objects.withLock { $0.removeValue(forKey: UInt(bitPattern: handle)) }
     }
 
     private func check(_ random: UInt) -> UInt {

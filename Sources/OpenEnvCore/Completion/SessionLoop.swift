@@ -1,4 +1,3 @@
-import Foundation
 
 import CLinux
 
@@ -60,10 +59,7 @@ final class SessionLoop: @unchecked Sendable {
         precondition(epoll >= 0 && wake >= 0, "cannot create the I/O loop's epoll and eventfd: \(String(cString: strerror(errno)))")
         var event = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(fd: wake))
         epoll_ctl(epoll, EPOLL_CTL_ADD, wake, &event)
-        let thread = Thread { [self] in run() }
-        thread.name = "openenv-io"
-        thread.stackSize = 1 << 20
-        thread.start()
+        LibraryThread.start(named: "openenv-io", stackSize: 1 << 20) { [self] in run() }
     }
 
     /// Queues `submission` on `session`; its `deliver` runs when the answer (or a failure)

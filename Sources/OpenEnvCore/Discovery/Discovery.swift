@@ -1,4 +1,6 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Finds the OpenEnv environments installed on a set of Python search paths.
 ///
@@ -44,7 +46,7 @@ public struct Discovery: Sendable {
 final class DiscoveryMemo: @unchecked Sendable {
     static let shared = DiscoveryMemo()
 
-    private let lock = NSLock()
+    private let lock = Mutex()
     private var scans: [String: SearchPathScan] = [:]
     /// Merged results with the fingerprints of the folder scans they were merged from.
     private var merged: [String: (fingerprints: [Fingerprint], result: DiscoveryResult)] = [:]

@@ -1,4 +1,6 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Search path scans saved on disk, one file per folder, so a later process reuses every
 /// folder that has not changed and rescans only those that have.
@@ -53,7 +55,7 @@ struct DiscoveryCache: Sendable {
     func store(_ scan: SearchPathScan) -> DiscoveryWarning? {
         guard case .object(var document) = scan.json else { return nil }
         document["format"] = .integer(Self.formatVersion)
-        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        FileSystem.makeDirectories(directory, permissions: 0o700)
         let target = file(for: scan.path)
         let temporary = target + ".\(getpid()).tmp"
         let bytes = JSONValue.object(document).serializedBytes()

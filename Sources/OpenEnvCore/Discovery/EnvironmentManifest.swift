@@ -1,5 +1,3 @@
-import Yams
-
 /// An environment's `openenv.yaml`.
 struct EnvironmentManifest: Equatable {
     var name: String?
@@ -23,22 +21,22 @@ struct EnvironmentManifest: Equatable {
 
     /// Parses manifest text; a document that is not a YAML mapping is invalid.
     init(yaml text: String) throws(Invalid) {
-        let node: Node?
+        let node: YAMLNode?
         do {
-            node = try Yams.compose(yaml: text)
+            node = try YAMLReader.compose(text)
         } catch {
             throw Invalid(reason: "not valid YAML: \(error)")
         }
         guard let node else {
             throw Invalid(reason: "the file is empty")
         }
-        guard case .mapping(let mapping) = node else {
+        guard case .mapping(let pairs) = node else {
             throw Invalid(reason: "expected a mapping of keys such as 'name' and 'app' at the top level")
         }
-        raw = Self.json(from: node)
+        raw = node.json
         func string(_ key: String) -> String? {
-            guard let value = mapping[key], case .scalar(let scalar) = value, !scalar.string.isEmpty else { return nil }
-            return scalar.string
+            guard let text = pairs.last(where: { $0.key.text == key })?.value.text, !text.isEmpty else { return nil }
+            return text
         }
         name = string("name")
         description = string("description")
@@ -50,31 +48,5 @@ struct EnvironmentManifest: Equatable {
         runtime = string("runtime")
         specVersion = string("spec_version").flatMap { Int($0) }
         port = string("port").flatMap { Int($0) }
-    }
-
-    /// YAML converted to JSON with YAML 1.2 core scalar typing (ints, floats, bools, null).
-    private static func json(from node: Node) -> JSONValue {
-        switch node {
-        case .scalar(let scalar):
-            if scalar.style != .plain { return .string(scalar.string) }
-            if let flag = Bool.construct(from: scalar) { return .bool(flag) }
-            if let number = Int.construct(from: scalar) { return .integer(Int64(number)) }
-            if let number = Double.construct(from: scalar) { return .double(number) }
-            if YAMLNull.isNull(scalar) { return .null }
-            return .string(scalar.string)
-        case .mapping(let mapping):
-            return .object(JSONObject(mapping.map { key, value in (key.string ?? "\(key)", json(from: value)) }))
-        case .sequence(let sequence):
-            return .array(sequence.map { json(from: $0) })
-        case .alias:
-            return .null
-        }
-    }
-}
-
-/// YAML's null spellings.
-private enum YAMLNull {
-    static func isNull(_ scalar: Node.Scalar) -> Bool {
-        ["", "~", "null", "Null", "NULL"].contains(scalar.string)
     }
 }

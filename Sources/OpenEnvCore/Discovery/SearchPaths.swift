@@ -1,5 +1,3 @@
-import Foundation
-
 /// Where discovery looks for installed packages.
 public enum SearchPaths {
     /// `explicit` when given (the Python binding passes its `sys.path`), else `OPENENV_PATH`
@@ -21,7 +19,7 @@ public enum SearchPaths {
     /// as it does in `sys.path`; entries that are not existing folders (zip files, missing
     /// paths) are dropped.
     public static func normalize(_ paths: [String]) -> [String] {
-        let workingDirectory = FileManager.default.currentDirectoryPath
+        let workingDirectory = FileSystem.currentDirectory
         return paths.compactMap { path -> String? in
             let absolute = path.isEmpty ? workingDirectory : (path.hasPrefix("/") ? path : FileSystem.join(workingDirectory, path))
             guard let resolved = FileSystem.realPath(absolute), FileSystem.isDirectory(resolved) else { return nil }
@@ -31,20 +29,8 @@ public enum SearchPaths {
 
     /// The `sys.path` of the `python3` on `PATH`, or empty when there is none.
     static func pythonSysPath() -> [String] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import sys; print('\\n'.join(sys.path))"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            return []
-        }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return [] }
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+        let run = ChildProcess.run("/usr/bin/env", ["python3", "-c", "import sys; print('\\n'.join(sys.path))"], mergingErrors: false)
+        guard run.status == 0 else { return [] }
+        return run.output.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
     }
 }

@@ -1,5 +1,3 @@
-import Foundation
-
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -41,8 +39,8 @@ public struct HubInstaller: Sendable {
             guard isatty(0) == 1 else { throw .consentRequired(repository: repository.description, refused: false) }
             guard ask() else { throw .consentRequired(repository: repository.description, refused: true) }
         }
-        let uv = ProcessInfo.processInfo.environment["PATH"]?.split(separator: ":").map { String($0) + "/uv" }.first(where: FileSystem.isFile)
-        let report = FileManager.default.temporaryDirectory.appendingPathComponent("openenv-install-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).json").path
+        let uv = FileSystem.onPath("uv")
+        let report = FileSystem.join(FileSystem.temporaryDirectory, "openenv-install-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).json")
         defer { unlink(report) }
         let before = Self.distributionStamps(searchPaths)
         let command = installCommand(reportPath: report, uv: uv)
@@ -66,7 +64,7 @@ public struct HubInstaller: Sendable {
             This runs code from the internet on this machine. Only proceed if you trust it.
             ============================================================
             """)
-        FileHandle.standardError.write(Data("Do you want to proceed? [y/N]: ".utf8))
+        writeToStandardError("Do you want to proceed? [y/N]: ")
         guard let answer = readLine() else { return false }
         return ["y", "yes"].contains(answer.trimmingWhiteSpace().lowercased())
     }
@@ -87,7 +85,7 @@ public struct HubInstaller: Sendable {
     /// private Spaces) to `endpoint` and nowhere else: `http.<endpoint>/.extraHeader` through
     /// `GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_n`/`GIT_CONFIG_VALUE_n`, so the token appears in no
     /// command line, URL or file.
-    static func gitEnvironment(token: String?, endpoint: String, base: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
+    static func gitEnvironment(token: String?, endpoint: String, base: [String: String] = FileSystem.environment()) -> [String: String] {
         guard let token else { return base }
         var environment = base
         let index = Int(base["GIT_CONFIG_COUNT"] ?? "") ?? 0
@@ -101,25 +99,28 @@ public struct HubInstaller: Sendable {
 
     /// Runs a command with its output sent to standard error; its exit status.
     static func run(_ command: [String], environment: [String: String]) -> Int32 {
-        let process = Process()
-        process.environment = environment
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst())
-        process.standardOutput = FileHandle.standardError
-        process.standardError = FileHandle.standardError
-        process.standardInput = FileHandle.nullDevice
         do {
-            try process.run()
+            return try ChildProcess(command[0], Array(command.dropFirst()), environment: environment, output: .standardError).waitUntilExit()
         } catch {
-            printToStandardError("cannot run \(command[0]): \(error.localizedDescription)")
+            printToStandardError(error.description)
             return 127
         }
-        process.waitUntilExit()
-        return process.terminationStatus
     }
 }
 
 /// Writes a line to standard error.
 func printToStandardError(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
+    writeToStandardError(line + "\n")
+}
+
+/// Writes `text` to standard error as it is.
+func writeToStandardError(_ text: String) {
+    var bytes = Array(text.utf8)
+    var written = 0
+    while written < bytes.count {
+        let count = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress! + written, $0.count - written) }
+        if count < 0 && errno == EINTR { continue }
+        if count <= 0 { return }
+        written += count
+    }
 }

@@ -1,5 +1,3 @@
-import Foundation
-
 /// An environment server in a Docker container, run through the `docker` CLI (argv, never a
 /// shell): `docker run -d -p 127.0.0.1:<port>:8000 -e K=V ... IMAGE`, removed on `stop()`.
 public final class DockerContainer: ServerRuntime, @unchecked Sendable {
@@ -62,25 +60,11 @@ public final class DockerContainer: ServerRuntime, @unchecked Sendable {
     }
 
     static func dockerOnPath() -> String? {
-        ProcessInfo.processInfo.environment["PATH"]?.split(separator: ":").map { String($0) + "/docker" }.first(where: FileSystem.isFile)
+        FileSystem.onPath("docker")
     }
 
     /// Runs `executable arguments` to completion; its exit status and combined output.
     static func execute(_ executable: String, _ arguments: [String]) -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            return (127, "\(error.localizedDescription)")
-        }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        ChildProcess.run(executable, arguments, mergingErrors: true)
     }
 }

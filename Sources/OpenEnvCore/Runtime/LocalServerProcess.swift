@@ -1,5 +1,3 @@
-import Foundation
-
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,7 +11,7 @@ import Glibc
 /// as long as the process.
 public final class LocalServerProcess: ServerRuntime, @unchecked Sendable {
     public let baseURL: String
-    private let process = Process()
+    private let process: ChildProcess
     private let logPath: String
     private let lock = Mutex()
     private var stopped = false
@@ -36,24 +34,19 @@ public final class LocalServerProcess: ServerRuntime, @unchecked Sendable {
         let interpreter = python ?? Self.interpreter(owning: environment.searchPath)
         let port = Self.freePort()
         baseURL = "http://127.0.0.1:\(port)"
-        logPath = FileManager.default.temporaryDirectory.appendingPathComponent("openenv-server-\(getpid())-\(port).log").path
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)  // a failure shows as "(no output)"
-        let app = Self.appPath(for: environment)
-        process.executableURL = URL(fileURLWithPath: interpreter)
-        process.arguments = ["-c", Self.bootstrap, String(getpid()), app, "--host", "127.0.0.1", "--port", String(port)]
-        process.environment = ProcessInfo.processInfo.environment.merging(environmentVariables) { _, new in new }
-        process.standardInput = FileHandle.nullDevice
-        if let log = FileHandle(forWritingAtPath: logPath) {
-            process.standardOutput = log
-            process.standardError = log
-        }
+        logPath = FileSystem.join(FileSystem.temporaryDirectory, "openenv-server-\(getpid())-\(port).log")
+        unlink(logPath)  // a log left by an earlier process of the same id; a missing log shows as "(no output)"
+        let arguments = ["-c", Self.bootstrap, String(getpid()), Self.appPath(for: environment), "--host", "127.0.0.1", "--port", String(port)]
+        let variables = FileSystem.environment().merging(environmentVariables) { _, new in new }
         do {
-            try SpawnThread.shared.run { [process] in try process.run() }
+            process = try SpawnThread.shared.run { [logPath] () throws(ChildProcess.SpawnError) in
+                try ChildProcess(interpreter, arguments, environment: variables, output: .file(logPath))
+            }
         } catch {
-            throw .launchFailed("cannot run \(interpreter): \(error.localizedDescription). Pass the interpreter that has the environment installed (python=...)")
+            throw .launchFailed("\(error). Pass the interpreter that has the environment installed (python=...)")
         }
         do {
-            try waitUntilHealthy(baseURL, timeout: waitTimeout, hasExited: { [process] in process.isRunning ? nil : process.terminationStatus },
+            try waitUntilHealthy(baseURL, timeout: waitTimeout, hasExited: { [process] in process.terminationStatus },
                                  output: { [logPath] in Self.tail(of: logPath) })
         } catch {
             stop()
@@ -76,10 +69,10 @@ public final class LocalServerProcess: ServerRuntime, @unchecked Sendable {
             return !stopped
         }
         guard first, process.isRunning else { return }
-        process.terminate()
+        process.send(SIGTERM)
         let deadline = Deadline(seconds: 5)
         while process.isRunning && deadline.remainingMilliseconds > 0 { usleep(20_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.send(SIGKILL)
         process.waitUntilExit()
     }
 
@@ -99,8 +92,7 @@ public final class LocalServerProcess: ServerRuntime, @unchecked Sendable {
                 return prefix + "/bin/" + name
             }
         }
-        return ProcessInfo.processInfo.environment["PATH"]?.split(separator: ":")
-            .map { String($0) + "/python3" }.first(where: FileSystem.isFile) ?? "/usr/bin/python3"
+        return FileSystem.onPath("python3") ?? "/usr/bin/python3"
     }
 
     /// A port the kernel says is free now.

@@ -137,4 +137,44 @@ enum FileSystem {
     static func environment(_ name: String) -> String? {
         getenv(name).map { String(cString: $0) }
     }
+
+    /// This process's environment variables.
+    static func environment() -> [String: String] {
+        var variables: [String: String] = [:]
+        var entry = environ
+        while let line = entry.pointee {
+            let text = String(cString: line)
+            if let equals = text.firstIndex(of: "=") {
+                variables[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            entry += 1
+        }
+        return variables
+    }
+
+    /// The first `PATH` folder's `name` that is a file, or nil.
+    static func onPath(_ name: String) -> String? {
+        environment("PATH")?.split(separator: ":").map { String($0) + "/" + name }.first(where: isFile)
+    }
+
+    /// The folder for temporary files: `TMPDIR`, else `/tmp`.
+    static var temporaryDirectory: String {
+        environment("TMPDIR").flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+    }
+
+    /// The working directory, or `/` when it cannot be read (removed, say).
+    static var currentDirectory: String {
+        guard let path = getcwd(nil, 0) else { return "/" }
+        defer { free(path) }
+        return String(cString: path)
+    }
+
+    /// Makes `path` and any missing parents (`mkdir -p`); new folders get `permissions`.
+    /// Failures are left for the caller's next step on the path to report.
+    static func makeDirectories(_ path: String, permissions: mode_t) {
+        guard !path.isEmpty, !isDirectory(path) else { return }
+        let parentPath = parent(path)
+        if parentPath != path { makeDirectories(parentPath, permissions: permissions) }
+        mkdir(path, permissions)
+    }
 }

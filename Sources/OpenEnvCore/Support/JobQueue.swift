@@ -1,5 +1,4 @@
 import Dispatch
-import Foundation
 
 /// Jobs run in order by threads of the library's own that live as long as the process.
 final class JobQueue: @unchecked Sendable {
@@ -26,13 +25,11 @@ final class JobQueue: @unchecked Sendable {
         }
         pending.signal()
         guard startsThread else { return }
-        let thread = Thread { [self] in
+        LibraryThread.start(named: name) { [self] in
             while true {
                 pending.wait()
                 lock.withLock { jobs.removeFirst() }()
             }
         }
-        thread.name = name
-        thread.start()
     }
 }

@@ -15,7 +15,7 @@ public struct ServerAddress: Sendable, Equatable, CustomStringConvertible {
         var rest = Substring(url.trimmingWhiteSpace())
         guard !rest.isEmpty else { throw .invalidURL(url, reason: "it is empty") }
         var secure = false
-        if let schemeEnd = rest.range(of: "://") {
+        if let schemeEnd = rest.firstRange(of: "://") {
             switch rest[..<schemeEnd.lowerBound].lowercased() {
             case "http", "ws": secure = false
             case "https", "wss": secure = true
