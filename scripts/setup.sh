@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up a working copy: the Python virtualenv .venv (openenv-core, pytest), a release build
-# of the Swift engine, the openenv_swift binding installed into .venv, and a real example
+# of the Swift engine, the openenv_swift wheel built and installed into .venv, and a real example
 # environment made by `openenv init` and pip-installed into .venv. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,17 +32,14 @@ if ! .venv/bin/python -c "import openenv, pytest, wheel" 2>/dev/null; then
   .venv/bin/pip install --quiet --disable-pip-version-check "openenv-core==0.3.0" pytest wheel
 fi
 
-log "building the Swift engine (release)"
+log "building the Swift engine (release) and the openenv-swift CLI"
 swift build -c release --product openenv >&2
 swift build -c release --product openenv-swift >&2
 
-log "installing the openenv_swift binding into .venv"
-stage="$work/binding"
-rm -rf "$stage"
-cp -r bindings/python "$stage"
-rm -rf "$stage/tests"
-cp .build/release/libopenenv.so "$stage/openenv_swift/"
-.venv/bin/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation --force-reinstall "$stage"
+log "building the openenv_swift wheel (the shipped libopenenv.so inside) and installing it into .venv"
+rm -rf "$work/wheel"
+.venv/bin/python -m pip wheel --quiet --disable-pip-version-check --no-deps -w "$work/wheel" ./bindings/python
+.venv/bin/pip install --quiet --disable-pip-version-check --no-deps --force-reinstall "$work"/wheel/openenv_swift-*.whl
 
 if ! .venv/bin/python -c "import parrot_env" 2>/dev/null; then
   log "creating the example environment parrot_env with 'openenv init' and installing it"

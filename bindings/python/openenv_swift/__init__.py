@@ -36,7 +36,14 @@ from .errors import (
     ValidationError,
 )
 
-__version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> str:
+    """``__version__``: the engine's own (``openenv_version()``), the one place the version
+    is written; read on first use, so importing the package does not load the library."""
+    if name == "__version__":
+        return version()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "AutoAction",

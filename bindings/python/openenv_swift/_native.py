@@ -112,11 +112,12 @@ def library_path() -> Path:
             return path
         raise errors.LibraryNotFoundError(
             f"OPENENV_SWIFT_LIB points to {configured}, which is not a file. "
-            "Build it with: swift build -c release (it is .build/release/libopenenv.so)"
+            "Build it with: bash scripts/build_library.sh (it prints the library's path)"
         )
     raise errors.LibraryNotFoundError(
         f"libopenenv.so is not installed beside {Path(__file__).parent} and OPENENV_SWIFT_LIB is not set. "
-        "Build it with: swift build -c release, then set OPENENV_SWIFT_LIB=.build/release/libopenenv.so"
+        "Install the openenv_swift wheel (pip install ./bindings/python builds one), or build the library "
+        "with bash scripts/build_library.sh and set OPENENV_SWIFT_LIB to the path it prints"
     )
 
 

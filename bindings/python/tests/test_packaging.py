@@ -119,4 +119,4 @@ def test_a_missing_library_says_how_to_build_it() -> None:
     result = subprocess.run([str(VENV / "bin" / "python"), "-c", code], env=env, capture_output=True, text=True)
     assert result.returncode == 1
     assert "LibraryNotFoundError" in result.stderr
-    assert "swift build -c release" in result.stderr
+    assert "scripts/build_library.sh" in result.stderr
