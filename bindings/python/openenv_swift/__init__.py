@@ -8,10 +8,12 @@ environment package's own class, async-first (``async with env:``, ``await env.s
 
 from __future__ import annotations
 
+from typing import Any
+
 from ._native import version
 from .auto_action import AutoAction
 from .auto_env import AutoEnv
-from .client import EngineTransport, GenericAction, GenericEnvClient, StepResult, SyncEnvClient
+from .client import EngineTransport, GenericAction, GenericEnvClient, SyncEnvClient
 from .vector import VectorEnv, VectorEnvError
 from .schema_action import SchemaAction, action_class
 from .errors import (
@@ -38,11 +40,16 @@ from .errors import (
 
 
 
-def __getattr__(name: str) -> str:
-    """``__version__``: the engine's own (``openenv_version()``), the one place the version
-    is written; read on first use, so importing the package does not load the library."""
+def __getattr__(name: str) -> Any:
+    """Attributes made on first use, to keep the import light: ``__version__`` is the engine's
+    own (``openenv_version()``, the one place the version is written), read without loading
+    the library at import; ``StepResult`` lives in a module of its own (see there)."""
     if name == "__version__":
         return version()
+    if name == "StepResult":
+        from .step_result import StepResult
+
+        return StepResult
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [

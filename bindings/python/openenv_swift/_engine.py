@@ -9,11 +9,13 @@ then dropped, so it can never be mistaken for another request's.
 
 from __future__ import annotations
 
-import asyncio
 import ctypes
 import itertools
 import weakref
-from typing import Dict, Optional
+from typing import TYPE_CHECKING, Dict, Optional
+
+if TYPE_CHECKING:
+    import asyncio
 
 from . import _native
 
@@ -92,6 +94,8 @@ class AsyncEngine:
 
 def engine() -> AsyncEngine:
     """The running event loop's engine."""
+    import asyncio  # not at the top: importing the package must not pay for asyncio
+
     loop = asyncio.get_running_loop()
     found = getattr(loop, "_openenv_swift_engine", None)
     if found is None:

@@ -11,7 +11,6 @@ import ctypes
 import json
 import os
 import threading
-from pathlib import Path
 from typing import Any, Callable, Dict, Optional, Union
 
 from . import errors
@@ -100,22 +99,23 @@ _lock = threading.Lock()
 _library: Optional[ctypes.CDLL] = None
 
 
-def library_path() -> Path:
-    """Where libopenenv.so is: beside this package, else ``$OPENENV_SWIFT_LIB``."""
-    beside = Path(__file__).with_name("libopenenv.so")
-    if beside.is_file():
+def library_path() -> str:
+    """Where libopenenv.so is: beside this package, else ``$OPENENV_SWIFT_LIB``. (``os.path``,
+    not ``pathlib``: every import of the package pays for what this module imports.)"""
+    package = os.path.dirname(os.path.abspath(__file__))
+    beside = os.path.join(package, "libopenenv.so")
+    if os.path.isfile(beside):
         return beside
     configured = os.environ.get("OPENENV_SWIFT_LIB")
     if configured:
-        path = Path(configured)
-        if path.is_file():
-            return path
+        if os.path.isfile(configured):
+            return configured
         raise errors.LibraryNotFoundError(
             f"OPENENV_SWIFT_LIB points to {configured}, which is not a file. "
             "Build it with: bash scripts/build_library.sh (it prints the library's path)"
         )
     raise errors.LibraryNotFoundError(
-        f"libopenenv.so is not installed beside {Path(__file__).parent} and OPENENV_SWIFT_LIB is not set. "
+        f"libopenenv.so is not installed beside {package} and OPENENV_SWIFT_LIB is not set. "
         "Install the openenv_swift wheel (pip install ./bindings/python builds one), or build the library "
         "with bash scripts/build_library.sh and set OPENENV_SWIFT_LIB to the path it prints"
     )
@@ -130,7 +130,7 @@ def library() -> ctypes.CDLL:
         if _library is None:
             path = library_path()
             try:
-                lib = ctypes.CDLL(str(path))
+                lib = ctypes.CDLL(path)
             except OSError as error:
                 raise errors.LibraryNotFoundError(f"cannot load {path}: {error}") from error
             for name, argtypes in _SIGNATURES.items():

@@ -12,18 +12,21 @@ directly on the caller's thread.
 
 from __future__ import annotations
 
-import asyncio
 import collections
 import contextvars
 import json
-from dataclasses import dataclass
-from typing import Any, Callable, Deque, Dict, Generic, Optional, Tuple, TypeVar
+import sys
+from typing import TYPE_CHECKING, Any, Callable, Deque, Dict, Optional, Tuple
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from .step_result import StepResult
 
 from . import _engine, _native
 from .errors import SessionClosedError
 from .schema_action import action_class
 
-ObsT = TypeVar("ObsT")
 
 #: Set while a :class:`SyncEnvClient` drives a client's coroutine: engine requests then run
 #: on the calling thread instead of through the event loop.
@@ -32,15 +35,6 @@ _BLOCKING: contextvars.ContextVar[bool] = contextvars.ContextVar("openenv_swift_
 #: How a closed client opens its session again: (``openenv_*`` function, its ``OPEN_*`` code,
 #: target, options JSON).
 Launch = Tuple[str, int, str, str]
-
-
-@dataclass
-class StepResult(Generic[ObsT]):
-    """The result of ``reset`` or ``step``, as the reference's ``StepResult``."""
-
-    observation: ObsT
-    reward: Optional[float] = None
-    done: bool = False
 
 
 class EngineTransport:
@@ -120,6 +114,8 @@ class EngineTransport:
         if _BLOCKING.get():
             self._engine_sent.append(await self._send_and_receive(message))
         else:
+            import asyncio  # imported already: this runs inside a coroutine
+
             self._engine_sent.append(asyncio.ensure_future(self._send_and_receive(message)))
 
     async def _receive(self) -> Dict[str, Any]:
@@ -127,7 +123,7 @@ class EngineTransport:
         if not self._engine_sent:
             raise SessionClosedError("nothing was sent to receive an answer to; call _send first")
         answer = self._engine_sent.popleft()
-        return await answer if isinstance(answer, asyncio.Future) else answer
+        return await answer if hasattr(answer, "__await__") else answer
 
     def sync(self) -> "SyncEnvClient":
         """A blocking client over this one, calling the engine on the caller's thread."""
@@ -230,6 +226,8 @@ class GenericEnvClient(EngineTransport):
         return dict(action)
 
     def _parse_result(self, payload: Dict[str, Any]) -> StepResult[Dict[str, Any]]:
+        from .step_result import StepResult
+
         return StepResult(observation=payload.get("observation", {}), reward=payload.get("reward"), done=payload.get("done", False))
 
     def _parse_state(self, payload: Dict[str, Any]) -> Dict[str, Any]:
@@ -323,6 +321,8 @@ class SyncEnvClient:
             if transport_only or _running_loop() is not None:
                 return _drive(coroutine)
             if self._loop is None:
+                import asyncio
+
                 self._loop = asyncio.new_event_loop()
             return self._loop.run_until_complete(coroutine)
         finally:
@@ -380,7 +380,9 @@ class SyncEnvClient:
 
     def __getattr__(self, name: str) -> Any:
         attribute = getattr(self._async, name)
-        if asyncio.iscoroutinefunction(attribute):
+        import inspect  # here, not at the top, to keep the package's import light
+
+        if inspect.iscoroutinefunction(attribute):
             return lambda *args, **kwargs: self._call(name, *args, **kwargs)
         return attribute
 
@@ -398,6 +400,11 @@ class SyncEnvClient:
 
 
 def _running_loop() -> Optional[asyncio.AbstractEventLoop]:
+    # asyncio is imported only when used: it costs more than the rest of this package's import,
+    # and no event loop can be running in a process that has not imported it.
+    asyncio = sys.modules.get("asyncio")
+    if asyncio is None:
+        return None
     try:
         return asyncio.get_running_loop()
     except RuntimeError:

@@ -3,7 +3,6 @@ is not installed. The engine validates every action before it is sent."""
 
 from __future__ import annotations
 
-import inspect
 import json
 from typing import Any, Dict
 
@@ -37,6 +36,8 @@ def action_class(schema: Dict[str, Any]) -> type:
     Raises:
         InvalidArgumentError: the schema is not an object schema.
     """
+    import inspect  # here, not at the top, to keep the package's import light
+
     schema_text = json.dumps(schema)
     summary = call_json("openenv_action_fields", schema_text)
     lines = [summary.get("description") or f"The {summary['title']} of an OpenEnv environment.", "", "Fields:"]

@@ -89,7 +89,7 @@ def test_import_is_light_and_loads_the_library_lazily() -> None:
 
     code = (
         "import sys, openenv_swift, openenv_swift._native as n\n"
-        "heavy = [m for m in ('openenv', 'pydantic', 'fastapi', 'requests', 'yaml') if m in sys.modules]\n"
+        "heavy = [m for m in ('openenv', 'pydantic', 'fastapi', 'requests', 'yaml', 'asyncio', 'inspect', 'pathlib') if m in sys.modules]\n"
         "print(heavy, n._library is None)\n"
     )
     assert run([str(VENV / "bin" / "python"), "-c", code]).stdout.strip() == "[] True"
