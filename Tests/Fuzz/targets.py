@@ -19,19 +19,25 @@ TARGETS: Dict[str, List[str]] = {
     "http": ["Transport/HTTPResponseHead.swift", "Transport/TransportError.swift", "Support/Quoting.swift", "Naming/EnvironmentName.swift"],
     "schema": ["Schema/*.swift", "JSON/*.swift"],
     "python": ["Discovery/PythonClassScanner.swift", "Naming/EnvironmentName.swift"],
+    "manifest": ["Discovery/EnvironmentManifest.swift", "YAML/*.swift", "JSON/*.swift"],
     "distinfo": ["Discovery/InstalledDistribution.swift", "Discovery/DistributionMetadata.swift", "Discovery/DiscoveryWarning.swift",
                  "Support/FileSystem.swift", "Naming/EnvironmentName.swift", "JSON/*.swift"],
 }
 
 FILES = {"json": "JSONFuzzTarget.swift", "frames": "FrameDecoderFuzzTarget.swift", "http": "HTTPHeadFuzzTarget.swift",
-         "schema": "ActionSchemaFuzzTarget.swift", "python": "PythonClassScannerFuzzTarget.swift", "distinfo": "DistInfoFuzzTarget.swift"}
+         "schema": "ActionSchemaFuzzTarget.swift", "python": "PythonClassScannerFuzzTarget.swift", "distinfo": "DistInfoFuzzTarget.swift",
+         "manifest": "ManifestFuzzTarget.swift"}
+
+# Compiler flags beyond the sources: the manifest reader imports libyaml's module (its module
+# map links libyaml's static archive).
+FLAGS: Dict[str, List[str]] = {"manifest": ["-I", str(CORE.parent / "CYAML")]}
 
 
 def build(name: str, folder: Path) -> Path:
     """Compiles target ``name`` with libFuzzer and AddressSanitizer into ``folder``."""
     sources = sorted({str(path) for pattern in TARGETS[name] for path in CORE.glob(pattern)})
     binary = folder / f"{name}_fuzz"
-    subprocess.run(["swiftc", "-O", "-sanitize=fuzzer,address", "-parse-as-library", str(FUZZ / FILES[name]), *sources, "-o", str(binary)],
+    subprocess.run(["swiftc", "-O", "-sanitize=fuzzer,address", "-parse-as-library", str(FUZZ / FILES[name]), *sources, *FLAGS.get(name, []), "-o", str(binary)],
                    check=True, capture_output=True, text=True)
     return binary
 

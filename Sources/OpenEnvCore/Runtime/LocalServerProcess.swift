@@ -30,27 +30,48 @@ public final class LocalServerProcess: ServerRuntime, @unchecked Sendable {
     ///   - python: the interpreter; default: the one owning the package's search path, else `python3`.
     ///   - environmentVariables: added to this process's environment for the server.
     ///   - waitTimeout: seconds to wait for `/health`.
-    public init(environment: EnvironmentInfo, python: String? = nil, environmentVariables: [String: String] = [:], waitTimeout: Double = 30) throws(RuntimeError) {
+    public convenience init(environment: EnvironmentInfo, python: String? = nil, environmentVariables: [String: String] = [:], waitTimeout: Double = 30) throws(RuntimeError) {
+        try self.init(environment: environment, python: python, environmentVariables: environmentVariables, waitTimeout: waitTimeout, choosingPorts: Self.freePort)
+    }
+
+    /// How many ports a start tries. A port is free when the engine picks it, but another
+    /// process can bind it before uvicorn does; the server then exits at once saying so, and
+    /// starts again on another port.
+    static let portAttempts = 3
+
+    /// Starts the server on ports from `choosePort` (tests hand it a taken one).
+    init(environment: EnvironmentInfo, python: String?, environmentVariables: [String: String], waitTimeout: Double,
+         choosingPorts choosePort: () -> Int) throws(RuntimeError) {
         let interpreter = python ?? Self.interpreter(owning: environment.searchPath)
-        let port = Self.freePort()
-        baseURL = "http://127.0.0.1:\(port)"
-        logPath = FileSystem.join(FileSystem.temporaryDirectory, "openenv-server-\(getpid())-\(port).log")
-        unlink(logPath)  // a log left by an earlier process of the same id; a missing log shows as "(no output)"
-        let arguments = ["-c", Self.bootstrap, String(getpid()), Self.appPath(for: environment), "--host", "127.0.0.1", "--port", String(port)]
         let variables = FileSystem.environment().merging(environmentVariables) { _, new in new }
-        do {
-            process = try SpawnThread.shared.run { [logPath] () throws(ChildProcess.SpawnError) in
-                try ChildProcess(interpreter, arguments, environment: variables, output: .file(logPath))
+        var attempt = 0
+        while true {
+            attempt += 1
+            let port = choosePort()
+            let url = "http://127.0.0.1:\(port)"
+            let log = FileSystem.join(FileSystem.temporaryDirectory, "openenv-server-\(getpid())-\(port).log")
+            unlink(log)  // a log left by an earlier process of the same id; a missing log shows as "(no output)"
+            let arguments = ["-c", Self.bootstrap, String(getpid()), Self.appPath(for: environment), "--host", "127.0.0.1", "--port", String(port)]
+            let child: ChildProcess
+            do {
+                child = try SpawnThread.shared.run { () throws(ChildProcess.SpawnError) in
+                    try ChildProcess(interpreter, arguments, environment: variables, output: .file(log))
+                }
+            } catch {
+                throw .launchFailed("\(error). Pass the interpreter that has the environment installed (python=...)")
             }
-        } catch {
-            throw .launchFailed("\(error). Pass the interpreter that has the environment installed (python=...)")
-        }
-        do {
-            try waitUntilHealthy(baseURL, timeout: waitTimeout, hasExited: { [process] in process.terminationStatus },
-                                 output: { [logPath] in Self.tail(of: logPath) })
-        } catch {
-            stop()
-            throw error
+            do {
+                try waitUntilHealthy(url, timeout: waitTimeout, hasExited: { child.terminationStatus }, output: { Self.tail(of: log) })
+            } catch {
+                Self.terminate(child)
+                unlink(log)
+                if case .exitedEarly(_, let output) = error, output.contains("address already in use"), attempt < Self.portAttempts { continue }
+                throw error
+            }
+            process = child
+            logPath = log
+            baseURL = url
+            return
         }
     }
 
@@ -68,7 +89,12 @@ public final class LocalServerProcess: ServerRuntime, @unchecked Sendable {
             defer { stopped = true }
             return !stopped
         }
-        guard first, process.isRunning else { return }
+        if first { Self.terminate(process) }
+    }
+
+    /// Ends `process` if it runs: SIGTERM, then SIGKILL after 5 seconds; reaps it.
+    private static func terminate(_ process: ChildProcess) {
+        guard process.isRunning else { return }
         process.send(SIGTERM)
         let deadline = Deadline(seconds: 5)
         while process.isRunning && deadline.remainingMilliseconds > 0 { usleep(20_000) }
