@@ -124,35 +124,12 @@ import Testing
 }
 
 @Suite struct LocalServerPortTests {
-    /// A loopback port held by a listening socket of this test.
-    final class TakenPort {
-        let descriptor: Int32
-        let port: Int
-
-        init() {
-            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            self.descriptor = descriptor
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            withUnsafeMutablePointer(to: &address) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = bind(descriptor, $0, length) }
-            }
-            listen(descriptor, 1)
-            withUnsafeMutablePointer(to: &address) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(descriptor, $0, &length) }
-            }
-            port = Int(UInt16(bigEndian: address.sin_port))
-        }
-
-        deinit { close(descriptor) }
-    }
-
     @Test func aPortTakenBeforeTheServerBindsItIsReplacedByAnother() throws {
         let sitePackages = LiveServer.repository.appendingPathComponent(".venv/lib/python3.11/site-packages").path
         let environment = try Discovery(searchPaths: [sitePackages], usesCache: false).environment(named: "parrot")
-        let taken = TakenPort()
+        let taken = LocalServerProcess.loopbackSocket()
+        listen(taken.descriptor, 1)
+        defer { close(taken.descriptor) }
         var chosen: [Int] = []
         let server = try LocalServerProcess(environment: environment, python: nil, environmentVariables: [:], waitTimeout: 60) {
             chosen.append(chosen.isEmpty ? taken.port : LocalServerProcess.freePort())

@@ -123,8 +123,14 @@ public final class LocalServerProcess: ServerRuntime, @unchecked Sendable {
 
     /// A port the kernel says is free now.
     static func freePort() -> Int {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
+        let bound = loopbackSocket()
+        close(bound.descriptor)
+        return bound.port
+    }
+
+    /// A TCP socket bound to a loopback port of the kernel's choosing, and that port.
+    static func loopbackSocket() -> (descriptor: Int32, port: Int) {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -135,7 +141,7 @@ public final class LocalServerProcess: ServerRuntime, @unchecked Sendable {
         withUnsafeMutablePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(socket, $0, &length) }
         }
-        return Int(UInt16(bigEndian: address.sin_port))
+        return (socket, Int(UInt16(bigEndian: address.sin_port)))
     }
 
     /// The last 20 lines of a log file.
