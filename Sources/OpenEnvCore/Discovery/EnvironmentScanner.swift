@@ -88,14 +88,25 @@ enum EnvironmentScanner {
 }
 
 /// Fixed slots written by concurrent workers, each slot by exactly one worker, and read only
-/// after all of them finished (`concurrentPerform` returns when they have).
+/// after all of them finished (`concurrentPerform` returns when they have). The slots are one
+/// allocation that never moves: an array's `withUnsafeMutableBufferPointer` is a mutating
+/// access of the whole array, which workers on several threads must not make at once
+/// (ThreadSanitizer reported it).
 private final class OutcomeSlots: @unchecked Sendable {
-    private var slots: [DistributionExamination.Outcome?]
+    private let slots: UnsafeMutableBufferPointer<DistributionExamination.Outcome?>
 
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    init(count: Int) {
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: nil)
+    }
+
+    deinit {
+        _ = slots.deinitialize()
+        slots.deallocate()
+    }
 
     func store(_ outcome: DistributionExamination.Outcome, at index: Int) {
-        slots.withUnsafeMutableBufferPointer { $0[index] = outcome }
+        slots[index] = outcome
     }
 
     var all: [DistributionExamination.Outcome] { slots.map { $0! } }
