@@ -15,3 +15,13 @@ struct TransportErrorTests {
         }
     }
 }
+
+@Suite struct ServerErrorTests {
+    @Test func aCapacityErrorSaysWhenASessionClosedDuringACallIsFreed() {
+        let error = ServerError(data: ["code": "CAPACITY_REACHED", "message": "Server at capacity", "active_sessions": 1, "max_sessions": 1])
+        #expect(error.closesSession)
+        #expect(error.description == "the server is at capacity (1 of 1 sessions in use): Server at capacity. "
+            + "Close another session (one closed during a call is freed once the server's step ends; retry then), "
+            + "or start the server with a higher max_concurrent_envs")
+    }
+}

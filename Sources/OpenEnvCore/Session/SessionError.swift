@@ -31,7 +31,8 @@ public struct ServerError: Sendable, Equatable, CustomStringConvertible {
             let active = details["active_sessions"].map { $0.serialized() } ?? "?"
             let maximum = details["max_sessions"].map { $0.serialized() } ?? "?"
             return "the server is at capacity (\(active) of \(maximum) sessions in use): \(message). "
-                + "Close another session, or start the server with a higher max_concurrent_envs"
+                + "Close another session (one closed during a call is freed once the server's step ends; retry then), "
+                + "or start the server with a higher max_concurrent_envs"
         case "VALIDATION_ERROR":
             let problems = (details["errors"]?.arrayValue ?? []).prefix(5).map { error -> String in
                 let location = error["loc"]?.arrayValue?.map { $0.stringValue ?? $0.serialized() }.joined(separator: ".") ?? ""
