@@ -48,6 +48,15 @@ import Testing
         #expect(throws: Never.self) { try YAMLReader.compose(atLimit) }
     }
 
+    @Test func textsThatWouldStallTheParserAreRefusedBeforeIt() {
+        let brackets = String(repeating: "[", count: 2_000_000) + String(repeating: "]", count: 2_000_000)
+        #expect { try YAMLReader.compose(brackets) } throws: { "\($0)" == "larger than 65536 bytes" }
+        let nested = String(repeating: "{a: ", count: 5000) + String(repeating: "}", count: 5000)
+        #expect { try YAMLReader.compose(nested) } throws: { "\($0)".contains("more than 4096 '[' and '{' (5000)") }
+        let atLimit = "k: " + String(repeating: "[", count: 4096) + String(repeating: "]", count: 4096)
+        #expect { try YAMLReader.compose(atLimit) } throws: { "\($0)".contains("nesting deeper than 64 levels") }
+    }
+
     @Test func aliasesThatMultiplyIntoBillionsOfNodesAreRefused() {
         var text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
         for level in 1...9 {

@@ -115,10 +115,10 @@ func printToStandardError(_ line: String) {
 
 /// Writes `text` to standard error as it is.
 func writeToStandardError(_ text: String) {
-    var bytes = Array(text.utf8)
+    let bytes = Array(text.utf8)
     var written = 0
     while written < bytes.count {
-        let count = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress! + written, $0.count - written) }
+        let count = bytes.withUnsafeBytes { write(2, $0.baseAddress! + written, $0.count - written) }
         if count < 0 && errno == EINTR { continue }
         if count <= 0 { return }
         written += count

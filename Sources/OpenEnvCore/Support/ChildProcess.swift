@@ -18,6 +18,9 @@ final class ChildProcess: @unchecked Sendable {
         case standardError
         /// Nowhere.
         case discarded
+        /// Standard output into the pipe end `descriptor`; standard error too when
+        /// `mergingErrors`, else nowhere.
+        case pipe(descriptor: Int32, mergingErrors: Bool)
     }
 
     /// Why a program could not be started.
@@ -34,7 +37,7 @@ final class ChildProcess: @unchecked Sendable {
 
     /// Starts `executable` with `arguments`; `environment` nil passes this process's own.
     init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, output: Output) throws(SpawnError) {
-        processIdentifier = try Self.spawn(executable, arguments, environment: environment, output: output, outputDescriptor: nil)
+        processIdentifier = try Self.spawn(executable, arguments, environment: environment, output: output)
     }
 
     private init(spawned: pid_t) { processIdentifier = spawned }
@@ -63,7 +66,7 @@ final class ChildProcess: @unchecked Sendable {
         guard pipe2(&ends, O_CLOEXEC) == 0 else { return (127, "cannot make a pipe: \(String(cString: strerror(errno)))") }
         let child: ChildProcess
         do {
-            let pid = try spawn(executable, arguments, environment: nil, output: mergingErrors ? nil : .discarded, outputDescriptor: ends[1])
+            let pid = try spawn(executable, arguments, environment: nil, output: .pipe(descriptor: ends[1], mergingErrors: mergingErrors))
             child = ChildProcess(spawned: pid)
         } catch {
             close(ends[0])
@@ -83,29 +86,28 @@ final class ChildProcess: @unchecked Sendable {
         return (child.waitUntilExit(), String(decoding: output, as: UTF8.self))
     }
 
-    /// `posix_spawn` with the file actions for `output`; with `outputDescriptor`, standard
-    /// output goes there, and standard error too unless `output` says otherwise.
-    private static func spawn(_ executable: String, _ arguments: [String], environment: [String: String]?,
-                              output: Output?, outputDescriptor: Int32?) throws(SpawnError) -> pid_t {
+    /// `posix_spawn` with the file actions for `output`.
+    private static func spawn(_ executable: String, _ arguments: [String], environment: [String: String]?, output: Output) throws(SpawnError) -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        if let outputDescriptor {
-            posix_spawn_file_actions_adddup2(&actions, outputDescriptor, 1)
-            if output == nil { posix_spawn_file_actions_adddup2(&actions, outputDescriptor, 2) }
-        }
         switch output {
-        case .file(let path)?:
+        case .file(let path):
             posix_spawn_file_actions_addopen(&actions, 1, path, O_WRONLY | O_CREAT | O_APPEND, 0o600)
             posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        case .standardError?:
+        case .standardError:
             posix_spawn_file_actions_adddup2(&actions, 2, 1)
-        case .discarded?:
-            posix_spawn_file_actions_addopen(&actions, outputDescriptor == nil ? 1 : 2, "/dev/null", O_WRONLY, 0)
-            if outputDescriptor == nil { posix_spawn_file_actions_adddup2(&actions, 1, 2) }
-        case nil:
-            break
+        case .discarded:
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        case .pipe(let descriptor, let mergingErrors):
+            posix_spawn_file_actions_adddup2(&actions, descriptor, 1)
+            if mergingErrors {
+                posix_spawn_file_actions_adddup2(&actions, descriptor, 2)
+            } else {
+                posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+            }
         }
         posix_spawn_file_actions_addclosefrom_np(&actions, 3)
 

@@ -2,7 +2,7 @@ import CYAML
 
 /// Reads YAML with libyaml, the C parser behind PyYAML's fast loader (which the reference
 /// reads `openenv.yaml` with). Yams would be the usual choice, but it builds on Foundation,
-/// which brings ICU into the shipped library: 76 MB with Yams against a few MB without
+/// which brings ICU into the shipped library: 76 MB with Yams against 9.3 MB without
 /// (benchmarks/RESULTS.md, "Shipped library").
 enum YAMLReader {
     /// Why a text is not a YAML document this reader accepts.
@@ -16,9 +16,20 @@ enum YAMLReader {
     /// Most nodes a document may expand to once aliases are resolved; stops "billion laughs"
     /// documents, whose aliases multiply a few lines into billions of nodes.
     static let maximumNodes = 100_000
+    /// Largest text read. Manifests are a few hundred bytes.
+    static let maximumSize = 1 << 16
+    /// Most `[` and `{` a text may hold. libyaml's time grows with the square of the flow
+    /// nesting (measured: 16,000 levels 0.6 s, 32,000 levels 2.4 s, two million never ended),
+    /// so a broken or hostile manifest could stall discovery; 4,096 take a few milliseconds.
+    static let maximumFlowOpenings = 4096
 
     /// The first document of `text`, or nil when the text holds none (empty, or comments only).
     static func compose(_ text: String) throws(Failure) -> YAMLNode? {
+        guard text.utf8.count <= maximumSize else { throw Failure(reason: "larger than \(maximumSize) bytes") }
+        let openings = text.utf8.reduce(0) { count, byte in byte == UInt8(ascii: "[") || byte == UInt8(ascii: "{") ? count + 1 : count }
+        guard openings <= maximumFlowOpenings else {
+            throw Failure(reason: "more than \(maximumFlowOpenings) '[' and '{' (\(openings)); a manifest needs far fewer")
+        }
         var parser = yaml_parser_t()
         guard yaml_parser_initialize(&parser) == 1 else { throw Failure(reason: "libyaml cannot start (out of memory)") }
         defer { yaml_parser_delete(&parser) }
