@@ -8,7 +8,7 @@
 PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
-VERSION := $(shell sed -n 's/.*static let string = "\(.*\)".*/\1/p' Sources/OpenEnvCore/Version.swift)
+VERSION := $(shell bash scripts/build_library.sh --version)
 MAJOR := $(firstword $(subst ., ,$(VERSION)))
 LIBRARY := .build-ship/release/libopenenv.so
 

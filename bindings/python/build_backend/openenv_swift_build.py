@@ -40,14 +40,15 @@ class BuildError(RuntimeError):
 
 
 def version() -> str:
-    """The engine's version, as ``Sources/OpenEnvCore/Version.swift`` declares it."""
-    source = REPOSITORY / "Sources" / "OpenEnvCore" / "Version.swift"
-    if not source.is_file():
-        raise BuildError(f"{source} is missing: build the wheel from a checkout of openenv-swift, where bindings/python sits two levels below Package.swift")
-    found = re.search(r'static let string = "([^"]+)"', source.read_text())
-    if found is None:
-        raise BuildError(f"no 'static let string = \"x.y.z\"' in {source}")
-    return found.group(1)
+    """The engine's version, as ``Sources/OpenEnvCore/Version.swift`` declares it (read by
+    ``scripts/build_library.sh --version``, which ``make install`` asks too)."""
+    script = REPOSITORY / "scripts" / "build_library.sh"
+    if not script.is_file():
+        raise BuildError(f"{script} is missing: build the wheel from a checkout of openenv-swift, where bindings/python sits two levels below Package.swift")
+    result = subprocess.run(["bash", str(script), "--version"], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BuildError(result.stderr.strip())
+    return result.stdout.strip()
 
 
 def project() -> Dict[str, object]:
