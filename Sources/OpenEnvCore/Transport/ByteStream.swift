@@ -16,6 +16,9 @@ protocol ByteStream: AnyObject, Sendable {
     /// Whether bytes were received that the socket no longer shows as readable (TLS records
     /// decrypted ahead), so epoll would not announce them.
     var hasBufferedBytes: Bool { get }
+    /// Whether one thread may write while another is blocked reading (plain TCP may; one TLS
+    /// session must not be used by two threads at once).
+    var permitsWriteDuringRead: Bool { get }
     /// Ends the connection at once, from any thread.
     func shutdown()
 }

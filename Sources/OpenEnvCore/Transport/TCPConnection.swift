@@ -121,6 +121,8 @@ final class TCPConnection: ByteStream, @unchecked Sendable {
 
     var hasBufferedBytes: Bool { false }
 
+    var permitsWriteDuringRead: Bool { true }
+
     func attemptWrite(_ bytes: UnsafeRawBufferPointer) throws(TransportError) -> Int {
         while true {
             let count = Glibc.send(descriptor, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))

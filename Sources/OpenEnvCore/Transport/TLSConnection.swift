@@ -74,6 +74,8 @@ final class TLSConnection: ByteStream, @unchecked Sendable {
 
     var hasBufferedBytes: Bool { lock.withLock { SSL_pending(ssl) > 0 } }
 
+    var permitsWriteDuringRead: Bool { false }
+
     func attemptWrite(_ bytes: UnsafeRawBufferPointer) throws(TransportError) -> Int {
         try attempt { SSL_write(ssl, bytes.baseAddress, Int32(clamping: bytes.count)) }
     }

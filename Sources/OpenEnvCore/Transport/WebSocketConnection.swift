@@ -8,6 +8,10 @@
 final class WebSocketConnection: @unchecked Sendable {
     private let connection: any ByteStream
     private var decoder: WebSocketFrameDecoder
+    /// Held while a frame is made and written (its mask drawn, the output queue changed or
+    /// flushed), so that `abort` on another thread can add a close frame between two frames,
+    /// never inside one.
+    private let writeLock = Mutex()
     /// Encoded frames not yet written by the non-blocking path.
     private var output: [UInt8] = []
     private var outputStart = 0
@@ -65,8 +69,18 @@ final class WebSocketConnection: @unchecked Sendable {
     /// The socket, for epoll.
     var descriptor: Int32 { connection.descriptor }
 
-    /// Ends the connection at once, from any thread; a blocked `receive` returns.
+    /// Ends the connection at once, from any thread; a blocked `receive` returns. The server
+    /// is told with a close frame (1001, going away) when one can go out without waiting:
+    /// no frame is being written or waits half-written, and the connection is not TLS (whose
+    /// session the blocked reader is using).
     func abort() {
+        if connection.permitsWriteDuringRead && writeLock.tryLock() {
+            if outputStart == output.count {
+                let goingAway = frame(opcode: 0x8, payload: [0x03, 0xE9])
+                _ = goingAway.withUnsafeBytes { try? connection.attemptWrite($0) }
+            }
+            writeLock.unlock()
+        }
         connection.shutdown()
     }
 
@@ -100,13 +114,16 @@ final class WebSocketConnection: @unchecked Sendable {
         connection.shutdown()
     }
 
+    /// A masked client frame. The caller holds `writeLock` (the mask generator is shared).
     private func frame(opcode: UInt8, payload: [UInt8]) -> [UInt8] {
         webSocketClientFrame(opcode: opcode, payload: payload, mask: maskGenerator.next())
     }
 
     private func sendFrame(opcode: UInt8, payload: [UInt8], deadline: Deadline, operation: @autoclosure () -> String) throws(TransportError) {
         do {
-            try connection.write(frame(opcode: opcode, payload: payload), deadline: deadline, operation: operation())
+            try writeLock.withLock { () throws(TransportError) in
+                try connection.write(frame(opcode: opcode, payload: payload), deadline: deadline, operation: operation())
+            }
         } catch {
             let explained = Self.explain(error, sending: payload.count)
             markClosed(explained)
@@ -130,7 +147,9 @@ final class WebSocketConnection: @unchecked Sendable {
         do throws(TransportError) {
             while true {
                 if let message = try nextMessage(answeringPings: { payload throws(TransportError) in
-                    try connection.write(frame(opcode: 0xA, payload: payload), deadline: deadline, operation: operation())
+                    try writeLock.withLock { () throws(TransportError) in
+                        try connection.write(frame(opcode: 0xA, payload: payload), deadline: deadline, operation: operation())
+                    }
                 }) {
                     return message
                 }
@@ -151,7 +170,7 @@ final class WebSocketConnection: @unchecked Sendable {
             case .message(let bytes, let isText): return (bytes, isText)
             case .ping(let payload): try pong(payload)
             case .close(let code, let reason):
-                queue(frame(opcode: 0x8, payload: code == 1005 ? [] : [UInt8(code >> 8), UInt8(code & 0xFF)]))
+                queue(opcode: 0x8, payload: code == 1005 ? [] : [UInt8(code >> 8), UInt8(code & 0xFF)])
                 _ = try? flushOutput()
                 throw .connectionClosed("close code \(code)\(reason.isEmpty ? "" : ", \(reason)")")
             }
@@ -179,21 +198,26 @@ final class WebSocketConnection: @unchecked Sendable {
     /// Queues one text message for `flushOutput`.
     func queue(text bytes: [UInt8]) throws(TransportError) {
         guard !isClosed else { throw .connectionClosed(closeReason ?? "closed") }
-        queue(frame(opcode: 0x1, payload: bytes))
+        queue(opcode: 0x1, payload: bytes)
     }
 
-    private func queue(_ frame: [UInt8]) {
-        if outputStart == output.count {
-            output = frame
-            outputStart = 0
-        } else {
-            output += frame
+    private func queue(opcode: UInt8, payload: [UInt8]) {
+        writeLock.withLock {
+            let frame = frame(opcode: opcode, payload: payload)
+            if outputStart == output.count {
+                output = frame
+                outputStart = 0
+            } else {
+                output += frame
+            }
         }
     }
 
     /// Writes what it can of the queued frames without blocking; returns whether all went out.
     func flushOutput() throws(TransportError) -> Bool {
         let connection = self.connection
+        writeLock.lock()
+        defer { writeLock.unlock() }
         do throws(TransportError) {
             while outputStart < output.count {
                 let start = outputStart
@@ -216,7 +240,7 @@ final class WebSocketConnection: @unchecked Sendable {
         guard !isClosed else { throw .connectionClosed(closeReason ?? "closed") }
         do throws(TransportError) {
             while true {
-                if let message = try nextMessage(answeringPings: { payload in queue(frame(opcode: 0xA, payload: payload)) }) {
+                if let message = try nextMessage(answeringPings: { payload in queue(opcode: 0xA, payload: payload) }) {
                     _ = try flushOutput()
                     return message
                 }

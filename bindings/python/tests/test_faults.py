@@ -111,3 +111,85 @@ def test_an_unwritable_cache_folder_only_costs_a_warning(cache: str) -> None:
     assert first == "ParrotEnv"
     assert any("the discovery cache cannot be written" in warning["message"] and "OPENENV_SWIFT_CACHE_DIR" in warning["message"]
                for warning in json.loads(warnings))
+
+
+class FrameRecorder:
+    """A WebSocket server that accepts one client, never answers, and records the opcode and
+    payload of every frame the client sends until it hangs up."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen()
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.frames: list[tuple[int, bytes]] = []
+        self.done = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        from servers import accept_websocket
+
+        connection, _ = self.listener.accept()
+        accept_websocket(connection)
+        stream = connection.makefile("rb")
+        try:
+            while True:
+                head = stream.read(2)
+                if len(head) < 2:
+                    break
+                length = head[1] & 0x7F
+                if length == 126:
+                    length = int.from_bytes(stream.read(2), "big")
+                elif length == 127:
+                    length = int.from_bytes(stream.read(8), "big")
+                mask = stream.read(4)
+                payload = bytes(byte ^ mask[index % 4] for index, byte in enumerate(stream.read(length)))
+                self.frames.append((head[0] & 0x0F, payload))
+        finally:
+            connection.close()
+            self.listener.close()
+            self.done.set()
+
+
+@pytest.mark.parametrize("path", ["blocking", "awaited"])
+def test_a_close_during_a_call_tells_the_server_with_a_close_frame(path: str) -> None:
+    recorder = FrameRecorder()
+    if path == "blocking":
+        import threading
+
+        env = GenericEnvClient(recorder.url, message_timeout_s=30).sync().connect()
+        outcome: list[BaseException] = []
+
+        def call() -> None:
+            try:
+                env.reset()
+            except BaseException as error:
+                outcome.append(error)
+
+        caller = threading.Thread(target=call)
+        caller.start()
+        time.sleep(0.5)
+        env.close()
+        caller.join(10)
+        assert not caller.is_alive() and isinstance(outcome[0], SessionClosedError)
+    else:
+        async def awaited() -> BaseException:
+            env = GenericEnvClient(recorder.url, message_timeout_s=30)
+            await env.connect()
+            call = asyncio.ensure_future(env.reset())
+            await asyncio.sleep(0.5)
+            await env.close()
+            try:
+                await call
+            except BaseException as error:
+                return error
+            raise AssertionError("the call in flight did not fail")
+
+        assert isinstance(asyncio.run(awaited()), SessionClosedError)
+    assert recorder.done.wait(10)
+    (request_opcode, request), (opcode, payload) = recorder.frames
+    assert request_opcode == 0x1 and b'"reset"' in request
+    assert (opcode, payload) == (0x8, (1001).to_bytes(2, "big"))  # going away
