@@ -6,13 +6,14 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import struct
 import subprocess
 import tempfile
 import threading
 import time
 import urllib.request
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Iterator, List, Optional, Tuple
 
 from conftest import VENV
 
@@ -88,14 +89,38 @@ def accept_websocket(connection: socket.socket) -> None:
                        b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n")
 
 
+def loopback_listener() -> Tuple[socket.socket, str]:
+    """A listening socket on a free loopback port, and its ``http://`` URL."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    return listener, f"http://127.0.0.1:{listener.getsockname()[1]}"
+
+
+def client_frames(data: bytes) -> List[tuple]:
+    """The (opcode, unmasked payload) of the frames a client sent."""
+    frames, offset = [], 0
+    while offset + 2 <= len(data):
+        opcode, size = data[offset] & 0x0F, data[offset + 1] & 0x7F
+        offset += 2
+        if size == 126:
+            size = struct.unpack(">H", data[offset:offset + 2])[0]
+            offset += 2
+        elif size == 127:
+            size = struct.unpack(">Q", data[offset:offset + 8])[0]
+            offset += 8
+        key = data[offset:offset + 4]
+        offset += 4
+        frames.append((opcode, bytes(byte ^ key[index % 4] for index, byte in enumerate(data[offset:offset + size]))))
+        offset += size
+    return frames
+
+
 class SilentServer:
     """Accepts TCP connections (and WebSocket handshakes, if asked) and then never answers."""
 
     def __init__(self, handshake: bool) -> None:
-        self.listener = socket.socket()
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen()
-        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.listener, self.url = loopback_listener()
         self.handshake = handshake
         self.connections: list[socket.socket] = []
         self.thread = threading.Thread(target=self._serve, daemon=True)

@@ -16,7 +16,7 @@ import time
 import pytest
 
 from openenv_swift import AutoEnv, EnvConnectionError, EnvTimeoutError, GenericEnvClient, SessionClosedError, VectorEnvError
-from servers import Server, faulty_env_source
+from servers import Server, accept_websocket, client_frames, faulty_env_source, loopback_listener
 
 
 def test_a_frozen_server_times_out_and_nothing_hangs(template_factory) -> None:
@@ -114,40 +114,23 @@ def test_an_unwritable_cache_folder_only_costs_a_warning(cache: str) -> None:
 
 
 class FrameRecorder:
-    """A WebSocket server that accepts one client, never answers, and records the opcode and
-    payload of every frame the client sends until it hangs up."""
+    """A WebSocket server that accepts one client, never answers, and keeps every byte the
+    client sends until it hangs up."""
 
     def __init__(self) -> None:
-        import socket
         import threading
 
-        self.listener = socket.socket()
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen()
-        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
-        self.frames: list[tuple[int, bytes]] = []
+        self.listener, self.url = loopback_listener()
+        self.received = b""
         self.done = threading.Event()
         threading.Thread(target=self._serve, daemon=True).start()
 
     def _serve(self) -> None:
-        from servers import accept_websocket
-
         connection, _ = self.listener.accept()
-        accept_websocket(connection)
-        stream = connection.makefile("rb")
         try:
-            while True:
-                head = stream.read(2)
-                if len(head) < 2:
-                    break
-                length = head[1] & 0x7F
-                if length == 126:
-                    length = int.from_bytes(stream.read(2), "big")
-                elif length == 127:
-                    length = int.from_bytes(stream.read(8), "big")
-                mask = stream.read(4)
-                payload = bytes(byte ^ mask[index % 4] for index, byte in enumerate(stream.read(length)))
-                self.frames.append((head[0] & 0x0F, payload))
+            accept_websocket(connection)
+            while data := connection.recv(65536):
+                self.received += data
         finally:
             connection.close()
             self.listener.close()
@@ -190,6 +173,6 @@ def test_a_close_during_a_call_tells_the_server_with_a_close_frame(path: str) ->
 
         assert isinstance(asyncio.run(awaited()), SessionClosedError)
     assert recorder.done.wait(10)
-    (request_opcode, request), (opcode, payload) = recorder.frames
+    (request_opcode, request), (opcode, payload) = client_frames(recorder.received)
     assert request_opcode == 0x1 and b'"reset"' in request
     assert (opcode, payload) == (0x8, (1001).to_bytes(2, "big"))  # going away

@@ -14,7 +14,7 @@ from typing import Iterator
 
 import pytest
 
-from conftest import ChildVenv, run
+from conftest import run
 from servers import Server, faulty_env_source, serve
 
 SPACE = "someone/hubby-env"

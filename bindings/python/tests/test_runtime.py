@@ -20,7 +20,6 @@ from openenv_swift import (
     AutoAction,
     AutoEnv,
     EnvConnectionError,
-    EnvTimeoutError,
     InvalidArgumentError,
     ServerStartError,
 )

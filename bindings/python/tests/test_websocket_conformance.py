@@ -17,7 +17,7 @@ from typing import List, Optional
 import pytest
 
 from openenv_swift import EnvConnectionError, EnvTimeoutError, GenericEnvClient, MessageTooLargeError, ProtocolError
-from servers import accept_websocket
+from servers import accept_websocket, client_frames, loopback_listener
 
 ANSWER = b'{"type":"observation","data":{"observation":{"echoed":"ok"},"reward":1,"done":false}}'
 
@@ -47,10 +47,7 @@ class HostileServer:
     def __init__(self, script: bytes, chunk: int = 0, drop: bool = False) -> None:
         self.script, self.chunk, self.drop = script, chunk, drop
         self.received: List[bytes] = []
-        self.listener = socket.socket()
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen()
-        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.listener, self.url = loopback_listener()
         threading.Thread(target=self._serve, daemon=True).start()
 
     def _serve(self) -> None:
@@ -103,25 +100,6 @@ def submitted(url: str) -> dict:
 
 PATHS = {"blocking": blocking, "submitted": submitted}
 OK = {"echoed": "ok"}
-
-
-def client_frames(data: bytes) -> List[tuple]:
-    """The (opcode, unmasked payload) of the frames a client sent."""
-    frames, offset = [], 0
-    while offset + 2 <= len(data):
-        opcode, size = data[offset] & 0x0F, data[offset + 1] & 0x7F
-        offset += 2
-        if size == 126:
-            size = struct.unpack(">H", data[offset:offset + 2])[0]
-            offset += 2
-        elif size == 127:
-            size = struct.unpack(">Q", data[offset:offset + 8])[0]
-            offset += 8
-        key = data[offset:offset + 4]
-        offset += 4
-        frames.append((opcode, bytes(byte ^ key[index % 4] for index, byte in enumerate(data[offset:offset + size]))))
-        offset += size
-    return frames
 
 
 UNICODE_ANSWER = '{"type":"observation","data":{"observation":{"echoed":"oké"},"reward":1,"done":false}}'.encode()
