@@ -51,7 +51,7 @@ def main() -> None:
     libraries: Dict[str, Path] = {"shipped (wheel)": shipped, "development (.build/release)": REPO / ".build" / "release" / "libopenenv.so"}
     if arguments.before:
         libraries[f"before ({arguments.before})"] = arguments.before
-    wheels = sorted((REPO / ".work" / "wheel").glob("openenv_swift-*.whl"))
+    wheels = sorted((REPO / ".work" / "wheel").glob("swift_openenv-*.whl"))
     if not wheels:
         sys.exit("run scripts/setup.sh first: it builds the wheel this benchmark measures")
 

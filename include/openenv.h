@@ -65,6 +65,7 @@ typedef struct openenv_queue openenv_queue;
 #define OPENENV_OP_STEP 2    /* json: the action, as openenv_step */
 #define OPENENV_OP_STATE 3   /* json: ignored (NULL) */
 #define OPENENV_OP_MESSAGE 4 /* json: a whole message, as openenv_send */
+#define OPENENV_OP_TEXT 5    /* json: any text, sent as it is, as openenv_exchange */
 
 /* How a session is opened without blocking (openenv_submit_open). */
 #define OPENENV_OPEN_CONNECT 1  /* target: a base URL, as openenv_connect */
@@ -169,6 +170,16 @@ int openenv_list_text(const char *kind, const char *options_json, char **out_tex
  *                                    it, the Hugging Face token (HF_TOKEN, HUGGING_FACE_HUB_TOKEN
  *                                    or the huggingface-cli login file) goes to https://NAME.hf.space
  *                                    servers, and to a base_url given with a Hub name; to no other.
+ *   "headers": {"Name": "value"}     extra headers of the WebSocket upgrade (and of schema and
+ *                                    metadata requests); an "Authorization" here replaces the
+ *                                    token's. Names the handshake sets itself (Host, Upgrade,
+ *                                    Connection, Sec-WebSocket-*) are refused.
+ *   "ping_interval": 20              seconds between keep-alive pings while the session is idle
+ *                                    (default: none). Pings go out from the engine's I/O loop.
+ *   "ping_timeout": 20               seconds a ping waits for its pong (default: message_timeout);
+ *                                    none in time ends the session (OPENENV_CLOSED afterwards,
+ *                                    the message saying "keep-alive ping timed out").
+ * A base URL's query ("http://host:8000?session_id=abc") is sent with the WebSocket upgrade only.
  * https:// and wss:// servers are reached over TLS; their certificate and name are verified.
  */
 
@@ -253,6 +264,22 @@ int openenv_metadata(openenv_env *env, char **out_json);
  * messages an environment package's client defines beyond reset, step and state.
  */
 int openenv_send(openenv_env *env, const char *message_json, char **out_json);
+
+/*
+ * Sends `text` as it is (any UTF-8 text, one WebSocket text message) and returns the server's
+ * next message through *out_text as received, whatever it holds: an error message is an
+ * answer here, not OPENENV_SERVER_ERROR. For clients that keep their own protocol logic and
+ * use the engine as their WebSocket connection (the Python binding's seam). Failures of the
+ * connection itself (time-out, dropped, closed) are statuses as for every call.
+ */
+int openenv_exchange(openenv_env *env, const char *text, char **out_text);
+
+/*
+ * Whether the session can still be used, through *out_open: 1 while open; 0 once closed by
+ * either side, by a failure, or by a keep-alive ping that got no pong (also 0, with
+ * OPENENV_OK, for a handle already released by openenv_close).
+ */
+int openenv_is_open(openenv_env *env, int *out_open);
 
 /*
  * Ends the session and releases the handle. NULL, and a handle already closed, are accepted

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Sets up a working copy: the Python virtualenv .venv (openenv-core, pytest), a release build
-# of the Swift engine, the openenv_swift wheel built and installed into .venv, and a real example
-# environment made by `openenv init` and pip-installed into .venv. Safe to run again.
+# Sets up a working copy: the Python virtualenvs (below), a release build
+# of the Swift engine, the openenv_swift wheel built and installed into each, and a real example
+# environment made by `openenv init` and pip-installed into each. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -23,29 +23,43 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-if [ ! -x .venv/bin/python ]; then
-  log "creating .venv"
-  python3 -m venv .venv
-fi
-if ! .venv/bin/python -c "import openenv, pytest, wheel" 2>/dev/null; then
-  log "installing openenv-core, pytest and wheel into .venv"
-  .venv/bin/pip install --quiet --disable-pip-version-check "openenv-core==0.3.0" pytest wheel
-fi
+# Two virtualenvs, one per OpenEnv release users have: .venv with openenv-core 0.3.0 (the
+# whole Python suite runs there) and .venv-openenv-0.10 with openenv 0.10.0 (the client-facing
+# suites run there too). Each gets the openenv_swift wheel and a parrot_env made by its own
+# reference's `openenv init`.
+make_venv() {  # make_venv DIR REQUIREMENT
+  local venv=$1 requirement=$2
+  if [ ! -x "$venv/bin/python" ]; then
+    log "creating $venv"
+    python3 -m venv "$venv"
+  fi
+  if ! "$venv/bin/python" -c "import openenv.core, pytest, wheel, setuptools" 2>/dev/null \
+      || [ "$("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("'"${requirement%%==*}"'"))' 2>/dev/null)" != "${requirement##*==}" ]; then
+    log "installing $requirement, pytest, setuptools and wheel into $venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "$requirement" pytest setuptools wheel
+  fi
+}
+make_venv .venv "openenv-core==0.3.0"
+make_venv .venv-openenv-0.10 "openenv==0.10.0"
 
 log "building the Swift engine (release) and the openenv-swift CLI"
 swift build -c release --product openenv >&2
 swift build -c release --product openenv-swift >&2
 
-log "building the openenv_swift wheel (the shipped libopenenv.so inside) and installing it into .venv"
+log "building the openenv_swift wheel (the shipped libopenenv.so inside)"
 rm -rf "$work/wheel"
 .venv/bin/python -m pip wheel --quiet --disable-pip-version-check --no-deps -w "$work/wheel" ./bindings/python
-.venv/bin/pip install --quiet --disable-pip-version-check --no-deps --force-reinstall "$work"/wheel/openenv_swift-*.whl
 
-if ! .venv/bin/python -c "import parrot_env" 2>/dev/null; then
-  log "creating the example environment parrot_env with 'openenv init' and installing it"
-  rm -rf "$work/envs/parrot_env"
-  mkdir -p "$work/envs"
-  (cd "$work/envs" && "$root/.venv/bin/openenv" init parrot_env >/dev/null)
-  .venv/bin/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation "$work/envs/parrot_env"
-fi
+for venv in .venv .venv-openenv-0.10; do
+  log "installing the wheel into $venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps --force-reinstall "$work"/wheel/swift_openenv-*.whl
+  if ! "$venv/bin/python" -c "import parrot_env" 2>/dev/null; then
+    log "creating the example environment parrot_env with $venv's 'openenv init' and installing it"
+    envs="$work/envs/$(basename "$venv")"
+    rm -rf "$envs/parrot_env"
+    mkdir -p "$envs"
+    (cd "$envs" && "$root/$venv/bin/openenv" init parrot_env >/dev/null)
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps --no-build-isolation "$envs/parrot_env"
+  fi
+done
 log "set-up done"

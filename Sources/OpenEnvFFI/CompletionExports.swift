@@ -109,6 +109,17 @@ public func openenv_send(
     }
 }
 
+@_cdecl("openenv_exchange")
+public func openenv_exchange(
+    _ env: OpaquePointer?, _ text: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> Int32 {
+    exported {
+        let out = try checkOut(out, named: "out_text")
+        let session = try sessionHandles.session(env)
+        try give(String(decoding: session.perform(request(5, text)), as: UTF8.self), to: out)
+    }
+}
+
 /// The request `op` (OPENENV_OP_*) asks for, with its JSON argument.
 private func request(_ op: Int32, _ pointer: UnsafePointer<CChar>?) throws(FFIError) -> SessionRequest {
     switch op {
@@ -122,7 +133,9 @@ private func request(_ op: Int32, _ pointer: UnsafePointer<CChar>?) throws(FFIEr
         } catch {
             throw FFIError(error)
         }
-    default: throw FFIError(.invalidArgument, "op is \(op); pass OPENENV_OP_RESET, OPENENV_OP_STEP, OPENENV_OP_STATE or OPENENV_OP_MESSAGE")
+    case 5: return .text(Array(try string(pointer, named: "json").utf8))
+    default:
+        throw FFIError(.invalidArgument, "op is \(op); pass OPENENV_OP_RESET, OPENENV_OP_STEP, OPENENV_OP_STATE, OPENENV_OP_MESSAGE or OPENENV_OP_TEXT")
     }
 }
 

@@ -116,6 +116,19 @@ public func openenv_metadata(_ env: OpaquePointer?, _ out: UnsafeMutablePointer<
     }
 }
 
+@_cdecl("openenv_is_open")
+public func openenv_is_open(_ env: OpaquePointer?, _ out: UnsafeMutablePointer<Int32>?) -> Int32 {
+    exported {
+        guard let out else { throw FFIError(.invalidArgument, "out_open is NULL; pass the address of an int") }
+        out.pointee = 0
+        do throws(FFIError) {
+            out.pointee = try sessionHandles.session(env).isClosed ? 0 : 1
+        } catch where error.status == .closed {
+            return  // a released handle is simply not open
+        }
+    }
+}
+
 @_cdecl("openenv_close")
 public func openenv_close(_ env: OpaquePointer?) -> Int32 {
     exported {

@@ -7,10 +7,14 @@ import Glibc
 
 /// A request handed to the I/O loop, with where its outcome goes.
 struct Submission: Sendable {
-    let request: SessionRequest
+    /// The request; nil for a keep-alive ping, whose answer is a pong.
+    let request: SessionRequest?
     /// Called once, on the loop's thread, with the checked answer (parsed, and as received)
     /// or why there is none.
     let deliver: @Sendable (Result<(answer: JSONValue, bytes: [UInt8]), SessionError>) -> Void
+
+    /// What is on the wire, for messages.
+    var type: String { request?.type ?? "keep-alive ping" }
 }
 
 /// The loop's bookkeeping for one session. Touched on the loop's thread only.
@@ -26,6 +30,11 @@ final class SessionSubmissions: @unchecked Sendable {
     /// while a frame could not be written whole).
     var registered = false
     var watchesWritable = false
+    /// When the next keep-alive ping is due (monotonic nanoseconds), for sessions with a
+    /// `ping_interval`.
+    var nextPing: UInt64 = 0
+    /// Pongs counted before the keep-alive ping on the wire went out.
+    var pongsBeforePing = 0
 }
 
 /// The engine's I/O loop: one thread that moves the bytes of every submitted request, for any
@@ -41,6 +50,7 @@ final class SessionLoop: @unchecked Sendable {
 
     private enum Work {
         case submit(EnvSession, Submission)
+        case keepAlive(EnvSession)
         case forget(EnvSession)
     }
 
@@ -52,6 +62,8 @@ final class SessionLoop: @unchecked Sendable {
     // The loop thread's own state.
     private var sessions: [Int32: EnvSession] = [:]
     private var active: [ObjectIdentifier: EnvSession] = [:]
+    /// Sessions with a `ping_interval`, pinged while idle.
+    private var keptAlive: [ObjectIdentifier: EnvSession] = [:]
 
     private init() {
         epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
@@ -71,6 +83,12 @@ final class SessionLoop: @unchecked Sendable {
             session.submittedUnderWay.leave()
         }
         post(.submit(session, counted))
+    }
+
+    /// Pings `session` every `ping_interval` seconds while it is idle, until it closes; no
+    /// pong within `ping_timeout` ends the session.
+    func keepAlive(_ session: EnvSession) {
+        post(.keepAlive(session))
     }
 
     /// Drops a closed session from the loop (its pending requests fail as closed).
@@ -100,6 +118,7 @@ final class SessionLoop: @unchecked Sendable {
                 }
             }
             expireAndRetry()
+            sendDuePings()
         }
     }
 
@@ -116,7 +135,12 @@ final class SessionLoop: @unchecked Sendable {
             case .submit(let session, let submission):
                 session.submissions.pending.append(submission)
                 pump(session, readable: false)
+            case .keepAlive(let session):
+                guard let interval = session.options.pingInterval else { continue }
+                session.submissions.nextPing = Deadline(seconds: interval).uptimeNanoseconds
+                keptAlive[ObjectIdentifier(session)] = session
             case .forget(let session):
+                keptAlive[ObjectIdentifier(session)] = nil
                 if session.submissions.current == nil { pump(session, readable: false) }
             }
         }
@@ -138,10 +162,17 @@ final class SessionLoop: @unchecked Sendable {
             do throws(TransportError) {
                 let written = try session.socket.flushOutput()
                 watchWritable(session, !written)
-                guard written, readable || session.socket.hasUnreadBytes, let received = try session.socket.pollMessage() else { return }
+                guard written, readable || session.socket.hasUnreadBytes else { return }
+                guard let request = submission.request else {
+                    guard try session.socket.pollPong(after: state.pongsBeforePing) else { return }
+                    readable = session.socket.hasUnreadBytes
+                    finish(session, .success((.null, [])))
+                    continue
+                }
+                guard let received = try session.socket.pollMessage() else { return }
                 readable = session.socket.hasUnreadBytes
                 outcome = Result { () throws(SessionError) in
-                    try session.conclude(received, type: submission.request.type, expecting: submission.request.expecting)
+                    try session.conclude(received, type: request.type, expecting: request.expecting, passThrough: request.passesAnswerThrough)
                 }
             } catch {
                 outcome = .failure(session.endSession(because: .transport(error)))
@@ -174,7 +205,7 @@ final class SessionLoop: @unchecked Sendable {
         }
         let submission = state.pending[state.head]
         state.head += 1
-        let frame = submission.request.frame
+        let frame = submission.request?.frame ?? []
         do throws(SessionError) {
             try session.checkSize(of: frame)
         } catch {
@@ -212,23 +243,53 @@ final class SessionLoop: @unchecked Sendable {
             let state = session.submissions
             if let submission = state.current {
                 guard now >= state.deadline else { continue }
-                let error = TransportError.timedOut("waiting for the answer to \(submission.request.type)", seconds: session.options.messageTimeout)
+                let seconds = submission.request == nil ? session.pingTimeout : session.options.messageTimeout
+                let error = TransportError.timedOut("waiting for the answer to \(submission.type)", seconds: seconds)
                 finish(session, .failure(session.endSession(because: .transport(error))))
             }
             pump(session, readable: false)
         }
     }
 
-    /// How long epoll may sleep: until the nearest deadline, 1 ms while a session waits for
-    /// its lock, or without limit when nothing is under way.
+    /// Puts a keep-alive ping on the wire of each idle session whose ping is due. A session
+    /// busy with a request, or held by a blocking call, is skipped until its next turn.
+    private func sendDuePings() {
+        guard !keptAlive.isEmpty else { return }
+        let now = Deadline.now()
+        for session in Array(keptAlive.values) where session.submissions.nextPing <= now {
+            let state = session.submissions
+            state.nextPing = Deadline(seconds: session.options.pingInterval ?? 0).uptimeNanoseconds
+            guard !session.isClosed else {
+                keptAlive[ObjectIdentifier(session)] = nil
+                continue
+            }
+            guard state.current == nil, state.head >= state.pending.count, session.callLock.tryLock() else { continue }
+            state.current = Submission(request: nil) { _ in }
+            state.deadline = Deadline(seconds: session.pingTimeout).uptimeNanoseconds
+            state.pongsBeforePing = session.socket.pongsReceived
+            active[ObjectIdentifier(session)] = session
+            register(session)
+            do throws(TransportError) {
+                try session.socket.queuePing()
+            } catch {
+                finish(session, .failure(session.endSession(because: .transport(error))))
+                continue
+            }
+            pump(session, readable: false)
+        }
+    }
+
+    /// How long epoll may sleep: until the nearest deadline or keep-alive ping, 1 ms while a
+    /// session waits for its lock, or without limit when nothing is under way.
     private func timeoutMilliseconds() -> Int32 {
-        guard !active.isEmpty else { return -1 }
+        guard !active.isEmpty || !keptAlive.isEmpty else { return -1 }
         let now = Deadline.now()
         var nearest = UInt64.max
         for session in active.values {
             guard session.submissions.current != nil else { return 1 }
             nearest = min(nearest, session.submissions.deadline)
         }
+        for session in keptAlive.values { nearest = min(nearest, session.submissions.nextPing) }
         guard nearest > now else { return 0 }
         return Int32(clamping: (nearest - now + 999_999) / 1_000_000)
     }

@@ -30,7 +30,7 @@ public final class EnvSession: @unchecked Sendable {
             address = try ServerAddress(baseURL)
             socket = try WebSocketConnection(
                 address: address, timeout: options.connectTimeout, maximumMessageSize: options.maximumMessageBytes, caFile: options.caFile,
-                authorization: options.authorization(for: address))
+                extraHeaders: options.handshakeLines(for: address))
         } catch let error as TransportError {
             runtime?.stop()
             throw .transport(error)
@@ -40,7 +40,11 @@ public final class EnvSession: @unchecked Sendable {
         }
         self.options = options
         self.runtime = runtime
+        if options.pingInterval != nil { SessionLoop.shared.keepAlive(self) }
     }
+
+    /// Seconds a keep-alive ping waits for its pong.
+    var pingTimeout: Double { options.pingTimeout ?? options.messageTimeout }
 
     deinit {
         socket.abort()
@@ -127,13 +131,13 @@ public final class EnvSession: @unchecked Sendable {
     }
 
     private func exchangeText(_ request: SessionRequest) throws(SessionError) -> (answer: JSONValue, bytes: [UInt8]) {
-        try exchange(frame: request.frame, type: request.type, expecting: request.expecting)
+        try exchange(frame: request.frame, type: request.type, expecting: request.expecting, passThrough: request.passesAnswerThrough)
     }
 
     /// Sends one text frame as it is and returns the answer of type `expecting` (any but
-    /// `error` when nil), parsed and as received. Internal: the tests use it to send what the
-    /// public calls never would.
-    func exchange(frame bytes: [UInt8], type: String, expecting: String?) throws(SessionError) -> (answer: JSONValue, bytes: [UInt8]) {
+    /// `error` when nil), parsed and as received; with `passThrough`, whatever text comes,
+    /// unparsed. Internal: the tests use it to send what the public calls never would.
+    func exchange(frame bytes: [UInt8], type: String, expecting: String?, passThrough: Bool = false) throws(SessionError) -> (answer: JSONValue, bytes: [UInt8]) {
         submittedUnderWay.waitUntilZero()
         return try callLock.withLock { () throws(SessionError) -> (answer: JSONValue, bytes: [UInt8]) in
             if let reason = stateLock.withLock({ closedReason }) { throw .closed(reason: reason) }
@@ -145,7 +149,7 @@ public final class EnvSession: @unchecked Sendable {
             } catch {
                 throw endSession(because: .transport(error))
             }
-            return try conclude(received, type: type, expecting: expecting)
+            return try conclude(received, type: type, expecting: expecting, passThrough: passThrough)
         }
     }
 
@@ -160,9 +164,11 @@ public final class EnvSession: @unchecked Sendable {
 
     /// Checks a received message: a JSON object of type `expecting` (any but `error` when
     /// nil) comes back parsed and as received; an error message becomes `.server`; anything
-    /// else ends the session. The caller holds `callLock`.
-    func conclude(_ received: (bytes: [UInt8], isText: Bool), type: String, expecting: String?) throws(SessionError) -> (answer: JSONValue, bytes: [UInt8]) {
+    /// else ends the session. With `passThrough`, any text message comes back unparsed (as
+    /// `null` and its bytes). The caller holds `callLock`.
+    func conclude(_ received: (bytes: [UInt8], isText: Bool), type: String, expecting: String?, passThrough: Bool = false) throws(SessionError) -> (answer: JSONValue, bytes: [UInt8]) {
         guard received.isText else { throw endSession(because: .unexpectedAnswer("a binary frame")) }
+        if passThrough { return (.null, received.bytes) }
         let answer: JSONValue
         do {
             answer = try JSONParser().parse(received.bytes)

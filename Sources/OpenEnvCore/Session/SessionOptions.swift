@@ -13,12 +13,27 @@ public struct SessionOptions: Sendable, Equatable {
     /// Hugging Face token (``HubRepository/token``) goes to Hugging Face Spaces
     /// (`https://*.hf.space`) and to no other server.
     public var bearerToken: String?
+    /// Extra headers of the WebSocket upgrade (the reference client's `headers`), e.g.
+    /// `Authorization` for a private Space; an `Authorization` here replaces the token's.
+    public var headers: [String: String] = [:]
+    /// Seconds between keep-alive pings while the session is idle; nil sends none.
+    public var pingInterval: Double?
+    /// Seconds a keep-alive ping may wait for its pong before the session ends (nil: the
+    /// message time-out).
+    public var pingTimeout: Double?
 
     /// The defaults.
     public init() {}
 
     /// The keys the JSON form accepts.
-    public static let keys = ["connect_timeout", "message_timeout", "max_message_bytes", "ca_file", "bearer_token"]
+    public static let keys = [
+        "connect_timeout", "message_timeout", "max_message_bytes", "ca_file", "bearer_token", "headers", "ping_interval", "ping_timeout",
+    ]
+
+    /// Header names the WebSocket handshake sets itself, which `headers` may not.
+    static let handshakeHeaders: Set<String> = [
+        "host", "upgrade", "connection", "sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions", "content-length",
+    ]
 
     /// Reads `{"connect_timeout": 10, "message_timeout": 60, "max_message_bytes": 104857600}`,
     /// every key optional; unknown keys and bad values are refused with a message naming them.
@@ -39,6 +54,9 @@ public struct SessionOptions: Sendable, Equatable {
         }
         if let value = try seconds("connect_timeout") { connectTimeout = value }
         if let value = try seconds("message_timeout") { messageTimeout = value }
+        pingInterval = try seconds("ping_interval")
+        pingTimeout = try seconds("ping_timeout")
+        headers = try Self.headers(object["headers"])
         switch object["max_message_bytes"] {
         case nil, .null?: break
         case .integer(let value)? where value > 0: maximumMessageBytes = Int(value)
@@ -56,10 +74,46 @@ public struct SessionOptions: Sendable, Equatable {
         }
     }
 
+    /// The `headers` option: an object of strings, each a valid HTTP header line.
+    private static func headers(_ value: JSONValue?) throws(SessionError) -> [String: String] {
+        guard let value, value != .null else { return [:] }
+        guard let object = value.objectValue else {
+            throw .invalidArgument("option 'headers' must be an object of strings, such as {\"Authorization\": \"Bearer ...\"}")
+        }
+        var headers: [String: String] = [:]
+        for (name, value) in object.members {
+            guard let text = value.stringValue else { throw .invalidArgument("header \(quoted(name)) must be a string") }
+            let token = !name.isEmpty && name.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value < 0x7F && !"()<>@,;:\\\"/[]?={}".unicodeScalars.contains($0) }
+            guard token else { throw .invalidArgument("header name \(quoted(name)) is not a valid HTTP header name") }
+            guard !handshakeHeaders.contains(name.lowercased()) else {
+                throw .invalidArgument("header \(quoted(name)) is set by the WebSocket handshake itself; leave it out")
+            }
+            guard !text.unicodeScalars.contains(where: { ($0.value < 0x20 && $0 != "\t") || $0.value == 0x7F }) else {
+                throw .invalidArgument("the value of header \(quoted(name)) holds a line break or control character")
+            }
+            headers[name] = text
+        }
+        return headers
+    }
+
+    /// The handshake's extra header lines: `headers`, with the `Authorization` of
+    /// `requestAuthorization(for:)`.
+    func handshakeLines(for address: ServerAddress) throws(SessionError) -> String {
+        let lines = headers.filter { $0.key.lowercased() != "authorization" }.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)\r\n" }
+        let authorization = try requestAuthorization(for: address)
+        return lines.joined() + HTTPClient.authorizationLine(authorization)
+    }
+
+    /// The `Authorization` value sent to `address`: the one in `headers`, else the token's.
+    func requestAuthorization(for address: ServerAddress) throws(SessionError) -> String? {
+        if let given = headers.first(where: { $0.key.lowercased() == "authorization" }) { return given.value }
+        return try authorization(for: address)
+    }
+
     /// `GET <address><route>` as JSON, within `timeout` seconds (default: the connect time-out),
     /// with these options' certificates, authorization and size limit.
     public func getJSON(_ route: String, from address: ServerAddress, timeout: Double? = nil) throws(SessionError) -> JSONValue {
-        let authorization = try authorization(for: address)
+        let authorization = try requestAuthorization(for: address)
         do {
             return try HTTPClient.getJSON(address, route: route, timeout: timeout ?? connectTimeout, maximumSize: maximumMessageBytes,
                                           caFile: caFile, authorization: authorization)

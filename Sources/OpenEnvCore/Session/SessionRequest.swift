@@ -9,6 +9,10 @@ public enum SessionRequest: Sendable {
     /// Sends a message as it is: a JSON object whose `type` the caller chose (`mcp`, or a
     /// package's own). The answer is the server's whole message, as the server wrote it.
     case message(frame: [UInt8], type: String)
+    /// Sends a text message as it is, unchecked; the answer is the server's next message as
+    /// received, whatever it holds (an error message too, never turned into a failure). For a
+    /// client that keeps its own protocol logic and uses the engine as its WebSocket.
+    case text([UInt8])
 
     /// A raw message from its JSON text, checked to be an object with a string `type`.
     public static func message(json bytes: [UInt8]) throws(SessionError) -> SessionRequest {
@@ -31,7 +35,14 @@ public enum SessionRequest: Sendable {
         case .step: return "step"
         case .state: return "state"
         case .message(_, let type): return type
+        case .text: return "text message"
         }
+    }
+
+    /// Whether the answer is handed back as received, without any check.
+    var passesAnswerThrough: Bool {
+        if case .text = self { return true }
+        return false
     }
 
     /// The answer's expected type; nil accepts any but `error`.
@@ -39,7 +50,7 @@ public enum SessionRequest: Sendable {
         switch self {
         case .reset, .step: return "observation"
         case .state: return "state"
-        case .message: return nil
+        case .message, .text: return nil
         }
     }
 
@@ -49,7 +60,7 @@ public enum SessionRequest: Sendable {
         case .reset(let fields): return JSONValue.object(["type": "reset", "data": .object(fields)]).serializedBytes()
         case .step(let fields): return JSONValue.object(["type": "step", "data": .object(fields)]).serializedBytes()
         case .state: return Array(#"{"type":"state"}"#.utf8)
-        case .message(let frame, _): return frame
+        case .message(let frame, _), .text(let frame): return frame
         }
     }
 
@@ -62,7 +73,7 @@ public enum SessionRequest: Sendable {
         case .state:
             guard case .object? = answer["data"] else { throw .unexpectedAnswer("a state that is not an object") }
             return answer["data"]!.serializedBytes()
-        case .message: return bytes
+        case .message, .text: return bytes
         }
     }
 }

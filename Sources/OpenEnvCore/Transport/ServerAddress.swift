@@ -1,7 +1,8 @@
 /// An environment server's base URL, split into what the transports need.
 ///
 /// `http://host:port/prefix` serves HTTP routes at `/prefix/health` and the WebSocket at
-/// `ws://host:port/prefix/ws`; `https` maps to `wss`. A bare `host:port` means `http://`.
+/// `ws://host:port/prefix/ws`; `https` maps to `wss`. A bare `host:port` means `http://`. A
+/// query (`?session_id=...`) goes with the WebSocket upgrade only.
 public struct ServerAddress: Sendable, Equatable, CustomStringConvertible {
     /// Whether the connection uses TLS (`https`/`wss`).
     public let secure: Bool
@@ -9,6 +10,8 @@ public struct ServerAddress: Sendable, Equatable, CustomStringConvertible {
     public let port: Int
     /// The path prefix without a trailing slash (`""` or `/prefix`).
     public let pathPrefix: String
+    /// The query without its `?` (`""` when there is none), sent with the WebSocket upgrade.
+    public let query: String
 
     /// Parses a base URL (`http`, `https`, `ws`, `wss`, or no scheme).
     public init(_ url: String) throws(TransportError) {
@@ -26,7 +29,14 @@ public struct ServerAddress: Sendable, Equatable, CustomStringConvertible {
         let slash = rest.firstIndex(of: "/") ?? rest.endIndex
         let authority = rest[..<slash]
         var prefix = String(rest[slash...])
-        if let query = prefix.firstIndex(where: { $0 == "?" || $0 == "#" }) { prefix = String(prefix[..<query]) }
+        var query = ""
+        if let end = prefix.firstIndex(where: { $0 == "?" || $0 == "#" }) {
+            if prefix[end] == "?" { query = String(prefix[prefix.index(after: end)...].prefix { $0 != "#" }) }
+            prefix = String(prefix[..<end])
+        }
+        guard !query.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }) else {
+            throw .invalidURL(url, reason: "the query holds a space or control character; percent-encode it")
+        }
         while prefix.hasSuffix("/") { prefix.removeLast() }
         guard !authority.isEmpty, !authority.contains("@") else {
             throw .invalidURL(url, reason: authority.isEmpty ? "no host" : "credentials in the URL are not supported")
@@ -53,6 +63,7 @@ public struct ServerAddress: Sendable, Equatable, CustomStringConvertible {
         self.host = host
         self.port = port
         self.pathPrefix = prefix
+        self.query = query
     }
 
     /// `host:port` as written in a `Host` header.
@@ -68,5 +79,8 @@ public struct ServerAddress: Sendable, Equatable, CustomStringConvertible {
     public var description: String { "\(secure ? "https" : "http")://\(hostHeader)\(pathPrefix)" }
 
     /// The WebSocket URL of the session endpoint.
-    public var webSocketURL: String { "\(secure ? "wss" : "ws")://\(hostHeader)\(pathPrefix)/ws" }
+    public var webSocketURL: String { "\(secure ? "wss" : "ws")://\(hostHeader)\(webSocketTarget)" }
+
+    /// The request target of the WebSocket upgrade: `<prefix>/ws`, with the query if any.
+    var webSocketTarget: String { "\(pathPrefix)/ws\(query.isEmpty ? "" : "?" + query)" }
 }

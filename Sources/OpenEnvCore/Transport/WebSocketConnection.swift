@@ -23,6 +23,10 @@ final class WebSocketConnection: @unchecked Sendable {
     private(set) var isClosed = false
     /// Why the connection closed, once it has.
     private(set) var closeReason: String?
+    /// Pongs received so far: a keep-alive ping is answered once this grows.
+    private(set) var pongsReceived = 0
+    /// A message that arrived while the I/O loop waited for a pong, kept for the next read.
+    private var heldMessage: (bytes: [UInt8], isText: Bool)?
 
     /// Frame masks: RFC 6455 asks for unpredictable masks so that proxies cannot be fooled;
     /// a generator seeded once from the system per connection gives that without a system
@@ -32,9 +36,9 @@ final class WebSocketConnection: @unchecked Sendable {
     private static let handshakeGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
     /// Opens the WebSocket at `address`'s `/ws` within `timeout` seconds; for `wss://`, TLS
-    /// verifies the server against the system's authorities or `caFile`. `authorization` is the
-    /// handshake's `Authorization` header value, if any.
-    init(address: ServerAddress, timeout: Double, maximumMessageSize: Int, caFile: String? = nil, authorization: String? = nil) throws(TransportError) {
+    /// verifies the server against the system's authorities or `caFile`. `extraHeaders` are
+    /// whole header lines (each ending in CRLF) added to the handshake.
+    init(address: ServerAddress, timeout: Double, maximumMessageSize: Int, caFile: String? = nil, extraHeaders: String = "") throws(TransportError) {
         let url = address.webSocketURL
         let deadline = Deadline(seconds: timeout)
         connection = try address.openStream(deadline: deadline, url: url, caFile: caFile)
@@ -43,9 +47,9 @@ final class WebSocketConnection: @unchecked Sendable {
         var nonce = [UInt8](repeating: 0, count: 16)
         for index in nonce.indices { nonce[index] = UInt8.random(in: 0...255) }
         let key = base64(nonce)
-        let request = "GET \(address.pathPrefix)/ws HTTP/1.1\r\nHost: \(address.hostHeader)\r\nUpgrade: websocket\r\n"
-            + "Connection: Upgrade\r\nSec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n"
-            + "User-Agent: openenv-swift/\(OpenEnvVersion.string)\r\n" + HTTPClient.authorizationLine(authorization) + "\r\n"
+        let userAgent = extraHeaders.lowercased().contains("user-agent:") ? "" : "User-Agent: openenv-swift/\(OpenEnvVersion.string)\r\n"
+        let request = "GET \(address.webSocketTarget) HTTP/1.1\r\nHost: \(address.hostHeader)\r\nUpgrade: websocket\r\n"
+            + "Connection: Upgrade\r\nSec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n" + userAgent + extraHeaders + "\r\n"
         try connection.write(Array(request.utf8), deadline: deadline, operation: "connecting to \(url)")
         let head = try HTTPResponseHead(reader.readHeaderBlock(limit: 65_536, deadline: deadline, operation: "connecting to \(url)"))
         if [401, 403].contains(head.status) { throw .notAuthorized(url, status: head.status) }
@@ -165,9 +169,14 @@ final class WebSocketConnection: @unchecked Sendable {
     /// The next message already received, answering pings with `pong` and a close frame with
     /// a close frame (best effort) before throwing `connectionClosed`.
     private func nextMessage(answeringPings pong: ([UInt8]) throws(TransportError) -> Void) throws(TransportError) -> (bytes: [UInt8], isText: Bool)? {
+        if let held = heldMessage {
+            heldMessage = nil
+            return held
+        }
         while let event = try decoder.next() {
             switch event {
             case .message(let bytes, let isText): return (bytes, isText)
+            case .pong: pongsReceived += 1
             case .ping(let payload): try pong(payload)
             case .close(let code, let reason):
                 queue(opcode: 0x8, payload: code == 1005 ? [] : [UInt8(code >> 8), UInt8(code & 0xFF)])
@@ -193,7 +202,7 @@ final class WebSocketConnection: @unchecked Sendable {
 
     /// Whether received bytes wait that epoll will not announce: undecoded ones, or TLS
     /// records decrypted ahead.
-    var hasUnreadBytes: Bool { decoder.pendingBytes > 0 || connection.hasBufferedBytes }
+    var hasUnreadBytes: Bool { heldMessage != nil || decoder.pendingBytes > 0 || connection.hasBufferedBytes }
 
     /// Queues one text message for `flushOutput`.
     func queue(text bytes: [UInt8]) throws(TransportError) {
@@ -232,6 +241,22 @@ final class WebSocketConnection: @unchecked Sendable {
             markClosed(error)
             throw error
         }
+    }
+
+    /// Queues a ping for `flushOutput`; its pong shows as `pongsReceived` growing.
+    func queuePing() throws(TransportError) {
+        guard !isClosed else { throw .connectionClosed(closeReason ?? "closed") }
+        queue(opcode: 0x9, payload: [])
+    }
+
+    /// Reads what has arrived without blocking, keeping any message for the next read, until
+    /// `pongsReceived` passes `count`; returns whether it has.
+    func pollPong(after count: Int) throws(TransportError) -> Bool {
+        while pongsReceived <= count {
+            guard heldMessage == nil, let message = try pollMessage() else { return pongsReceived > count }
+            heldMessage = message
+        }
+        return true
     }
 
     /// Reads what has arrived without blocking and returns the next whole message, or nil

@@ -4,6 +4,8 @@ enum WebSocketEvent: Equatable {
     case message([UInt8], isText: Bool)
     /// A ping, to be answered with a pong carrying `payload`.
     case ping([UInt8])
+    /// A pong: the answer to a ping of ours (or an unsolicited one, which means nothing).
+    case pong
     /// A close frame with its code (1005 when it carries none) and reason.
     case close(code: Int, reason: String)
 }
@@ -54,7 +56,7 @@ struct WebSocketFrameDecoder {
                     let reason = payload.count > 2 ? String(decoding: payload.dropFirst(2), as: UTF8.self) : ""
                     return .close(code: code, reason: reason)
                 case 0x9: return .ping(Array(payload))
-                case 0xA: continue
+                case 0xA: return .pong
                 default: throw .protocolViolation("unknown control opcode \(opcode)")
                 }
             }

@@ -33,6 +33,13 @@ else:  # pragma: no cover - Python 3.10
 BINDING = Path(__file__).resolve().parent.parent
 REPOSITORY = BINDING.parent.parent
 PACKAGE = "openenv_swift"
+#: The distribution's file-name form (pyproject's name, normalized). Not "openenv-...": the
+#: reference's discovery takes every distribution named so for an environment.
+DISTRIBUTION = "swift_openenv"
+#: Put on sys.path's start-up (site's .pth processing): imports openenv_swift, and so installs
+#: the engine for every OpenEnv client, only when OPENENV_ENGINE=swift.
+STARTUP_HOOK = ("import os; os.environ.get('OPENENV_ENGINE', '').strip().lower() == 'swift' "
+                "and __import__('openenv_swift')\n")
 
 
 class BuildError(RuntimeError):
@@ -73,7 +80,7 @@ def platform_tag() -> str:
 
 def wheel_name() -> str:
     """The file name of the wheel this backend builds here."""
-    return f"{PACKAGE}-{version()}-py3-none-{platform_tag()}.whl"
+    return f"{DISTRIBUTION}-{version()}-py3-none-{platform_tag()}.whl"
 
 
 def build_library() -> Path:
@@ -119,9 +126,10 @@ def _record_line(name: str, data: bytes) -> str:
 def write_wheel(directory: Path, library: Path) -> str:
     """Writes the wheel into ``directory``; its file name."""
     name = wheel_name()
-    dist_info = f"{PACKAGE}-{version()}.dist-info"
+    dist_info = f"{DISTRIBUTION}-{version()}.dist-info"
     entries: List[Tuple[str, bytes, int]] = [(arcname, path.read_bytes(), 0o644) for arcname, path in package_files()]
     entries.append((f"{PACKAGE}/libopenenv.so", library.read_bytes(), 0o755))
+    entries.append((f"{PACKAGE}_engine.pth", STARTUP_HOOK.encode(), 0o644))
     entries.append((f"{dist_info}/METADATA", metadata().encode(), 0o644))
     wheel = f"Wheel-Version: 1.0\nGenerator: openenv_swift_build\nRoot-Is-Purelib: false\nTag: py3-none-{platform_tag()}\n"
     entries.append((f"{dist_info}/WHEEL", wheel.encode(), 0o644))

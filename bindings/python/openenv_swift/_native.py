@@ -53,7 +53,7 @@ class Completion(ctypes.Structure):
 
 
 #: ``OPENENV_OP_*``: what a submitted request asks.
-OP_RESET, OP_STEP, OP_STATE, OP_MESSAGE = 1, 2, 3, 4
+OP_RESET, OP_STEP, OP_STATE, OP_MESSAGE, OP_TEXT = 1, 2, 3, 4, 5
 #: ``OPENENV_OPEN_*``: how a session is opened without blocking.
 OPEN_CONNECT, OPEN_FROM_ENV, OPEN_FROM_HUB = 1, 2, 3
 
@@ -85,6 +85,8 @@ _SIGNATURES: Dict[str, list] = {
     "openenv_schema": [_HANDLE, _OUT],
     "openenv_metadata": [_HANDLE, _OUT],
     "openenv_send": [_HANDLE, _TEXT, _OUT],
+    "openenv_exchange": [_HANDLE, _TEXT, _OUT],
+    "openenv_is_open": [_HANDLE, ctypes.POINTER(ctypes.c_int)],
     "openenv_close": [_HANDLE],
     "openenv_queue_new": [_OUT],
     "openenv_queue_fd": [_HANDLE, ctypes.POINTER(ctypes.c_int)],

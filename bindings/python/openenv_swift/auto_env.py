@@ -8,31 +8,17 @@ from typing import Any, Dict, List, Optional, Union
 from . import container_provider as containers
 from . import discovery
 from ._factory import Factory
-from ._native import OPEN_CONNECT, OPEN_FROM_ENV, call_text, close, launch_options, open_session
-from .client import EngineTransport, GenericEnvClient, session_options
-from .errors import ClientCreationError, OpenEnvError, creation_error
+from ._native import call_json, launch_options, open_session
+from .client import generic_client_class, session_options
+from .connection import EngineConnection
+from .errors import ClientCreationError, EnvironmentNotFoundError, OpenEnvError, creation_error
+from .seam import engine_class, hand_over
 from .vector import VectorEnv
 
 #: Client options of the reference's EnvClient, which the engine's sessions honour too.
 _CLIENT_TIMING = {"connect_timeout_s": 10.0, "message_timeout_s": 60.0, "max_message_size_mb": 100.0}
 #: Options of openenv_swift's own, for the engine only.
 _ENGINE_ONLY = ("ca_file", "bearer_token")
-
-_engine_classes: Dict[type, type] = {}
-
-
-def engine_class(client_class: type) -> type:
-    """``client_class`` with the engine as its transport: a subclass made once, so
-    ``isinstance(env, client_class)`` holds and every method of the package's works."""
-    found = _engine_classes.get(client_class)
-    if found is None:
-        if issubclass(client_class, EngineTransport):
-            return client_class
-        found = type(client_class.__name__, (EngineTransport, client_class),
-                     {"__module__": client_class.__module__, "__qualname__": client_class.__qualname__,
-                      "__doc__": client_class.__doc__})
-        _engine_classes[client_class] = found
-    return found
 
 
 class AutoEnv(Factory):
@@ -59,12 +45,15 @@ class AutoEnv(Factory):
     ) -> Any:
         """The client of environment ``name``: an instance of the installed package's own
         client class (``ParrotEnv``...) whose connection is the engine; with
-        ``skip_install=True``, a :class:`GenericEnvClient` (dict actions and observations).
+        ``skip_install=True``, the reference's ``GenericEnvClient`` (dict actions and
+        observations), likewise. The client is the reference's own code: it connects on first
+        use (``async with env``, ``await env.reset()``, ``env.sync()``...).
 
-        The server: ``base_url`` if given; else the engine starts it (a local process, shared
-        with this process's other sessions where the server allows; ``docker_image`` in
-        Docker; or a container of ``container_provider``'s) and stops it when the client
-        closes. A Hub name (``owner/space``) reaches the running Space, or its image; its
+        The server: ``base_url`` if given (checked to answer); else the engine starts it (a
+        local process, shared with this process's other sessions where the server allows;
+        ``docker_image`` in Docker; or a container of ``container_provider``'s) and stops it
+        when the client closes. A server the engine starts comes with the client's first
+        session already open, which its first connect takes. A Hub name (``owner/space``) reaches the running Space, or its image; its
         client code is installed first when not installed, only with consent
         (``trust_remote_code=True``, ``OPENENV_TRUST_REMOTE_CODE=1`` or a yes at the prompt).
 
@@ -85,16 +74,18 @@ class AutoEnv(Factory):
                     f"Cannot use skip_install=True for local environment '{name}' without providing base_url or docker_image. "
                     "For local environments, either:\n  1. Provide base_url to connect to a running server\n"
                     "  2. Provide docker_image to start a container\n  3. Set skip_install=False to use the installed package")
-            client_class: type = GenericEnvClient
+            client_class: type = generic_client_class()
         else:
-            client_class = discovery.import_class(discovery.resolve(name, trust_remote_code), "module", "env_class")
+            client_class = engine_class(discovery.import_class(discovery.resolve(name, trust_remote_code), "module", "env_class"))
         timing = {key: kwargs.get(key, default) for key, default in _CLIENT_TIMING.items()}
         options = {**session_options(timing["connect_timeout_s"], timing["message_timeout_s"], timing["max_message_size_mb"]),
                    **{key: kwargs.pop(key) for key in _ENGINE_ONLY if key in kwargs}}
         launch = launch_options(wait_timeout=wait_timeout, env_vars=dict(env_vars or {}), base_url=base_url,
                                 docker_image=docker_image, **options)
         try:
-            return _open(client_class, name, launch, options, container_provider, kwargs)
+            return _client(client_class, name, launch, options, container_provider, kwargs)
+        except ClientCreationError:
+            raise
         except OpenEnvError as error:
             raise creation_error(error, name, client_class.__name__) from error
 
@@ -127,14 +118,20 @@ class AutoEnv(Factory):
         """Metadata of environment ``name``, with the reference's keys.
 
         Raises:
-            EnvironmentNotFoundError: no installed environment answers to ``name``.
+            EnvironmentNotFoundError: no installed environment answers to ``name`` (a
+                ValueError whose first line is the reference's "Unknown environment: <name>").
         """
-        return discovery.environment(name)
+        try:
+            return discovery.environment(name)
+        except EnvironmentNotFoundError as error:
+            raise EnvironmentNotFoundError(f"Unknown environment: {name}\n{error}") from error
 
     @classmethod
     def get_env_class(cls, name: str) -> type:
-        """Imports and returns the environment's client class (e.g. ``ParrotEnv``)."""
-        return discovery.import_class(discovery.environment(name), "module", "env_class")
+        """The environment's client class connecting through the engine: a subclass of the
+        package's own (``issubclass(AutoEnv.get_env_class("parrot"), ParrotEnv)``), constructed
+        as that class is (``X(base_url=...)``, ``X.from_docker_image(...)``, ``X.from_env(...)``)."""
+        return engine_class(discovery.import_class(discovery.environment(name), "module", "env_class"))
 
     @classmethod
     def list_environments(cls) -> None:
@@ -142,31 +139,33 @@ class AutoEnv(Factory):
         print(discovery.listing("environments"))
 
 
-def _open(client_class: type, name: str, launch: Dict[str, Any], options: Dict[str, Any], provider: Any,
-          kwargs: Dict[str, Any]) -> Any:
-    """Opens the session, then makes the client around it."""
+def _client(client_class: type, name: str, launch: Dict[str, Any], options: Dict[str, Any], provider: Any,
+            kwargs: Dict[str, Any]) -> Any:
+    """The client, unconnected: on a server given, or one the provider or the engine starts
+    (the engine's comes with the client's first session open, handed over to it)."""
     stop_with_client = None
-    if provider is not None:
+    opened: Optional[EngineConnection] = None
+    if launch.get("base_url") is not None:
+        url = launch["base_url"]
+        call_json("openenv_server_schema", url, json.dumps(options))  # answers, as the reference checks
+    elif provider is not None:
         url, stop_with_client = containers.start(provider, name, launch)
-        recipe = ("openenv_connect", OPEN_CONNECT, url, json.dumps(options))
     else:
-        recipe = ("openenv_from_env", OPEN_FROM_ENV, name, json.dumps(launch))
+        handle = open_session("openenv_from_env", name, launch)
+        opened = EngineConnection(handle, "")
+        url = opened.base_url
     try:
-        handle = open_session(recipe[0], recipe[2], json.loads(recipe[3]))
-    except BaseException:
-        if stop_with_client is not None:
-            stop_with_client.stop_container()
-        raise
-    try:
-        url = call_text("openenv_base_url", handle)
-        client = engine_class(client_class)(base_url=url, provider=stop_with_client, **kwargs)
+        client = client_class(base_url=url, **({"provider": stop_with_client} if stop_with_client is not None else {}), **kwargs)
     except BaseException as error:
-        close(handle)
+        if opened is not None:
+            opened.abandon()
         if stop_with_client is not None:
             stop_with_client.stop_container()
         if isinstance(error, Exception) and not isinstance(error, OpenEnvError):
             raise ClientCreationError(f"Failed to create environment client for '{name}'.\nClient class: "
                                       f"{client_class.__name__}\nError: {error}") from error
         raise
-    client._engine_attach(handle, recipe)
+    if opened is not None:
+        opened.uri = client._ws_url
+        hand_over(client, opened)
     return client

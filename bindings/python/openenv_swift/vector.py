@@ -9,7 +9,7 @@ import json
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import _native, discovery
-from .client import GenericEnvClient, session_options
+from .client import generic_client_class, session_options
 from .errors import InvalidArgumentError, OpenEnvError
 
 
@@ -45,7 +45,7 @@ class VectorEnv:
         timing = session_options(options.pop("connect_timeout_s", 10.0), options.pop("message_timeout_s", 60.0),
                                  options.pop("max_message_size_mb", 100.0), options.pop("ca_file", None), options.pop("bearer_token", None))
         if skip_install:
-            hooks: Any = GenericEnvClient("http://unused.invalid")
+            hooks: Any = generic_client_class()(base_url="http://unused.invalid")  # its hooks only: never connected
         else:
             hooks = discovery.import_class(discovery.resolve(name, options.pop("trust_remote_code", False)), "module", "env_class")
             hooks = hooks.__new__(hooks)  # the package's hooks only: never connected

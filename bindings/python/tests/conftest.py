@@ -19,7 +19,10 @@ from typing import Callable
 import pytest
 
 REPO = Path(__file__).resolve().parents[3]
-VENV = REPO / ".venv"
+#: The virtualenv running the tests: .venv (openenv-core 0.3.0) or .venv-openenv-0.10 (openenv 0.10.0).
+VENV = Path(sys.prefix)
+#: Whether the installed reference is openenv 0.10 (dual-mode clients), else openenv-core 0.3.
+REFERENCE_0_10 = __import__("importlib.util").util.find_spec("openenv.core.env_client") is not None and "_connect_async" in vars(__import__("openenv.core.env_client", fromlist=["EnvClient"]).EnvClient)
 LIBRARY = REPO / ".build" / "release" / "libopenenv.so"
 
 

@@ -3,6 +3,7 @@ loopback ports, stopped when the test is done; and a TCP listener that never ans
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -13,7 +14,8 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
-from typing import Iterator, List, Optional, Tuple
+from types import SimpleNamespace
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from conftest import VENV
 
@@ -75,8 +77,9 @@ class Server:
         self.log.close()
 
 
-def accept_websocket(connection: socket.socket) -> None:
-    """Reads a client's WebSocket handshake from ``connection`` and accepts it."""
+def accept_websocket(connection: socket.socket) -> bytes:
+    """Reads a client's WebSocket handshake from ``connection`` and accepts it; returns the
+    client's request head."""
     import base64
     import hashlib
 
@@ -87,6 +90,7 @@ def accept_websocket(connection: socket.socket) -> None:
     accept = base64.b64encode(hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
     connection.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                        b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n")
+    return request
 
 
 def loopback_listener() -> Tuple[socket.socket, str]:
@@ -201,12 +205,107 @@ def private_space(template_factory, token: str) -> Server:
     return Server("token_gate:app", folder, env={"REQUIRED_TOKEN": token})
 
 
-def connect(url: str, **options):
-    """A blocking GenericEnvClient of the server at ``url``, connected (so connection errors
-    raise here)."""
-    from openenv_swift import GenericEnvClient
+class EngineSession:
+    """One engine session through libopenenv.so's session calls, blocking: the engine's own
+    contract (typed errors, time-outs, threads) beneath any client. Results are read as the
+    C API gives them: ``{"observation", "reward", "done"}`` as attributes, states as dicts."""
 
-    return GenericEnvClient(url, **options).sync().connect()
+    def __init__(self, url: str, connect_timeout_s: float = 10.0, message_timeout_s: float = 60.0,
+                 max_message_size_mb: float = 100.0, handle: Optional[int] = None, **engine: Any) -> None:
+        from openenv_swift import _native
+        from openenv_swift.client import session_options
+
+        self.options = {**session_options(connect_timeout_s, message_timeout_s, max_message_size_mb), **engine}
+        self.handle = handle if handle is not None else _native.open_session("openenv_connect", url, self.options)
+
+    def _call(self, function: str, *argument: str) -> Any:
+        from openenv_swift import _native
+
+        return _native.call_json(function, self.handle, *argument)
+
+    def reset(self, **kwargs: Any) -> SimpleNamespace:
+        return SimpleNamespace(**self._call("openenv_reset", json.dumps(kwargs)))
+
+    def step(self, action: Dict[str, Any]) -> SimpleNamespace:
+        return SimpleNamespace(**self._call("openenv_step", json.dumps(action)))
+
+    def state(self) -> Dict[str, Any]:
+        return self._call("openenv_state")
+
+    def schema(self) -> Dict[str, Any]:
+        return self._call("openenv_schema")
+
+    def metadata(self) -> Dict[str, Any]:
+        return self._call("openenv_metadata")
+
+    def close(self) -> None:
+        from openenv_swift import _native
+
+        _native.close(self.handle)
+
+    def __enter__(self) -> "EngineSession":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+
+class AsyncEngineSession:
+    """One engine session driven from asyncio through the engine's completion queue."""
+
+    def __init__(self, url: str, connect_timeout_s: float = 10.0, message_timeout_s: float = 60.0,
+                 max_message_size_mb: float = 100.0, **engine: Any) -> None:
+        from openenv_swift.client import session_options
+
+        self.url = url
+        self.options = {**session_options(connect_timeout_s, message_timeout_s, max_message_size_mb), **engine}
+        self.handle: Optional[int] = None
+
+    async def connect(self) -> "AsyncEngineSession":
+        from openenv_swift import _engine, _native
+
+        if self.handle is None:
+            self.handle = await _engine.engine().open(_native.OPEN_CONNECT, self.url, json.dumps(self.options))
+        return self
+
+    async def _submit(self, op: int, payload: Optional[Dict[str, Any]]) -> Any:
+        from openenv_swift import _engine
+
+        await self.connect()
+        return json.loads(await _engine.engine().submit(self.handle, op, None if payload is None else json.dumps(payload).encode()))
+
+    async def reset(self, **kwargs: Any) -> SimpleNamespace:
+        from openenv_swift import _native
+
+        return SimpleNamespace(**await self._submit(_native.OP_RESET, kwargs))
+
+    async def step(self, action: Dict[str, Any]) -> SimpleNamespace:
+        from openenv_swift import _native
+
+        return SimpleNamespace(**await self._submit(_native.OP_STEP, action))
+
+    async def state(self) -> Dict[str, Any]:
+        from openenv_swift import _native
+
+        return await self._submit(_native.OP_STATE, None)
+
+    async def close(self) -> None:
+        from openenv_swift import _native
+
+        handle, self.handle = self.handle, None
+        if handle is not None:
+            _native.close(handle)
+
+    async def __aenter__(self) -> "AsyncEngineSession":
+        return await self.connect()
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self.close()
+
+
+def connect(url: str, **options: Any) -> EngineSession:
+    """A blocking engine session with the server at ``url`` (connection errors raise here)."""
+    return EngineSession(url, **options)
 
 
 def serve(app: str, app_dir: Optional[Path] = None) -> Iterator[Server]:

@@ -15,18 +15,18 @@ import time
 
 import pytest
 
-from openenv_swift import AutoEnv, EnvConnectionError, EnvTimeoutError, GenericEnvClient, SessionClosedError, VectorEnvError
-from servers import Server, accept_websocket, client_frames, faulty_env_source, loopback_listener
+from openenv_swift import AutoEnv, EnvConnectionError, EnvTimeoutError, SessionClosedError, VectorEnvError
+from servers import AsyncEngineSession, EngineSession, Server, accept_websocket, client_frames, faulty_env_source, loopback_listener
 
 
 def test_a_frozen_server_times_out_and_nothing_hangs(template_factory) -> None:
     server = Server("faulty_env.server.app:app", faulty_env_source(template_factory))
     try:
-        blocking = GenericEnvClient(server.url, message_timeout_s=1).sync().connect()
+        blocking = EngineSession(server.url, message_timeout_s=1)
         blocking.reset()
 
         async def awaited() -> BaseException:
-            async with GenericEnvClient(server.url, message_timeout_s=1) as env:
+            async with AsyncEngineSession(server.url, message_timeout_s=1) as env:
                 await env.reset()
                 os.kill(server.process.pid, signal.SIGSTOP)
                 try:
@@ -44,7 +44,7 @@ def test_a_frozen_server_times_out_and_nothing_hangs(template_factory) -> None:
         with pytest.raises(SessionClosedError):  # a time-out ends the session: a late answer cannot be misread
             blocking.step({"message": "again"})
         os.kill(server.process.pid, signal.SIGCONT)
-        with GenericEnvClient(server.url).sync() as fresh:
+        with EngineSession(server.url) as fresh:
             assert fresh.step({"message": "thawed"}).observation["echoed_message"] == "thawed"
         blocking.close()
     finally:
@@ -57,7 +57,7 @@ def test_a_server_killed_and_restarted_on_the_same_port(template_factory) -> Non
     server = Server("faulty_env.server.app:app", source)
     port = server.port
     try:
-        blocking = GenericEnvClient(server.url, message_timeout_s=10).sync().connect()
+        blocking = EngineSession(server.url, message_timeout_s=10)
         blocking.reset()
         server.kill()
         server = Server("faulty_env.server.app:app", source, port=port)
@@ -65,7 +65,7 @@ def test_a_server_killed_and_restarted_on_the_same_port(template_factory) -> Non
             blocking.step({"message": "anyone?"})
 
         async def after_restart() -> str:
-            async with GenericEnvClient(server.url) as env:
+            async with AsyncEngineSession(server.url) as env:
                 return (await env.step({"message": "new"})).observation["echoed_message"]
 
         assert asyncio.run(after_restart()) == "new"
@@ -143,7 +143,7 @@ def test_a_close_during_a_call_tells_the_server_with_a_close_frame(path: str) ->
     if path == "blocking":
         import threading
 
-        env = GenericEnvClient(recorder.url, message_timeout_s=30).sync().connect()
+        env = EngineSession(recorder.url, message_timeout_s=30)
         outcome: list[BaseException] = []
 
         def call() -> None:
@@ -160,7 +160,7 @@ def test_a_close_during_a_call_tells_the_server_with_a_close_frame(path: str) ->
         assert not caller.is_alive() and isinstance(outcome[0], SessionClosedError)
     else:
         async def awaited() -> BaseException:
-            env = GenericEnvClient(recorder.url, message_timeout_s=30)
+            env = AsyncEngineSession(recorder.url, message_timeout_s=30)
             await env.connect()
             call = asyncio.ensure_future(env.reset())
             await asyncio.sleep(0.5)

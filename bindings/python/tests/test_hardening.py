@@ -8,8 +8,8 @@ from typing import Iterator
 
 import pytest
 
-from openenv_swift import AutoEnv, GenericEnvClient, InvalidArgumentError, _native
-from servers import Server, faulty_env_source, serve
+from openenv_swift import AutoEnv, InvalidArgumentError, _native
+from servers import EngineSession, Server, faulty_env_source, serve
 
 
 @pytest.fixture(scope="module")
@@ -18,11 +18,11 @@ def faulty(template_factory) -> Iterator[Server]:
 
 
 def test_a_number_that_was_never_a_handle_reaches_no_session(faulty: Server) -> None:
-    with GenericEnvClient(faulty.url).sync() as env:
+    with EngineSession(faulty.url) as env:
         env.reset()
         lib = _native.library()
         out = ctypes.c_void_p()
-        for number in list(range(1, 2048)) + [env.async_client._engine_handle ^ 1, env.async_client._engine_handle + 65536]:
+        for number in list(range(1, 2048)) + [env.handle ^ 1, env.handle + 65536]:
             assert lib.openenv_state(number, ctypes.byref(out)) == _native.INVALID_ARGUMENT
             assert out.value is None
         assert b"not a session handle this library made" in lib.openenv_last_error()
@@ -38,14 +38,14 @@ def test_last_error_details_with_null_says_why() -> None:
 
 @pytest.mark.parametrize("seconds", [1.8e10, 1e15, 1e300])
 def test_any_timeout_works(faulty: Server, seconds: float) -> None:
-    with GenericEnvClient(faulty.url, connect_timeout_s=seconds, message_timeout_s=seconds).sync() as env:
+    with EngineSession(faulty.url, connect_timeout_s=seconds, message_timeout_s=seconds) as env:
         assert env.step({"message": "patient"}).observation["echoed_message"] == "patient"
     with AutoEnv.from_env("anything", base_url=faulty.url, skip_install=True, wait_timeout=seconds).sync() as env:
         assert env.state()["step_count"] == 0
 
 
 def test_an_action_over_the_size_limit_is_refused_before_sending(faulty: Server) -> None:
-    with GenericEnvClient(faulty.url, max_message_size_mb=0.01).sync() as env:
+    with EngineSession(faulty.url, max_message_size_mb=0.01) as env:
         with pytest.raises(InvalidArgumentError, match="more than max_message_bytes .* nothing was sent and the session is still open"):
             env.step({"message": "x" * 20_000})
         assert env.step({"message": "small"}).observation["echoed_message"] == "small"

@@ -85,13 +85,13 @@ def test_the_library_needs_only_the_c_runtime_and_openssl(shipped_library: Path)
 
 def test_the_wheel_holds_the_package_and_the_library_with_correct_metadata(wheel: Path, shipped_library: Path) -> None:
     version = backend.version()
-    assert wheel.name == f"openenv_swift-{version}-py3-none-{backend.platform_tag()}.whl"
+    assert wheel.name == f"swift_openenv-{version}-py3-none-{backend.platform_tag()}.whl"
     assert wheel.stat().st_size < 15 * 1024 * 1024
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
-        metadata = Parser().parsestr(archive.read(f"openenv_swift-{version}.dist-info/METADATA").decode())
-        tags = archive.read(f"openenv_swift-{version}.dist-info/WHEEL").decode()
-        record = archive.read(f"openenv_swift-{version}.dist-info/RECORD").decode()
+        metadata = Parser().parsestr(archive.read(f"swift_openenv-{version}.dist-info/METADATA").decode())
+        tags = archive.read(f"swift_openenv-{version}.dist-info/WHEEL").decode()
+        record = archive.read(f"swift_openenv-{version}.dist-info/RECORD").decode()
         library = archive.read("openenv_swift/libopenenv.so")
     sources = {f"openenv_swift/{path.name}" for path in (REPO / "bindings" / "python" / "openenv_swift").iterdir() if path.suffix == ".py"}
     assert sources | {"openenv_swift/py.typed", "openenv_swift/libopenenv.so"} <= names

@@ -9,8 +9,8 @@ from typing import Iterator
 import pytest
 
 from conftest import run
-from openenv_swift import EnvConnectionError, GenericEnvClient
-from servers import Server, connect, faulty_env_source
+from openenv_swift import EnvConnectionError
+from servers import AsyncEngineSession, Server, connect, faulty_env_source
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +54,7 @@ def test_awaited_requests_over_tls_through_the_io_loop(tls_server: Server, certi
     url = tls_server.url.replace("127.0.0.1", "localhost")
 
     async def episode() -> list:
-        clients = [GenericEnvClient(url, ca_file=str(cert)) for _ in range(3)]
+        clients = [AsyncEngineSession(url, ca_file=str(cert)) for _ in range(3)]
         await asyncio.gather(*(client.connect() for client in clients))
         big = "x" * 200_000  # several TLS records each way, partial non-blocking reads and writes
         results = await asyncio.gather(*(client.step({"message": f"{index}-{big}"}) for index, client in enumerate(clients)))

@@ -16,8 +16,8 @@ from typing import List, Optional
 
 import pytest
 
-from openenv_swift import EnvConnectionError, EnvTimeoutError, GenericEnvClient, MessageTooLargeError, ProtocolError
-from servers import accept_websocket, client_frames, loopback_listener
+from openenv_swift import EnvConnectionError, EnvTimeoutError, MessageTooLargeError, ProtocolError
+from servers import AsyncEngineSession, EngineSession, accept_websocket, client_frames, loopback_listener
 
 ANSWER = b'{"type":"observation","data":{"observation":{"echoed":"ok"},"reward":1,"done":false}}'
 
@@ -86,13 +86,13 @@ class HostileServer:
 
 
 def blocking(url: str) -> dict:
-    with GenericEnvClient(url, message_timeout_s=3, max_message_size_mb=1).sync() as env:
+    with EngineSession(url, message_timeout_s=3, max_message_size_mb=1) as env:
         return env.reset().observation
 
 
 def submitted(url: str) -> dict:
     async def run() -> dict:
-        async with GenericEnvClient(url, message_timeout_s=3, max_message_size_mb=1) as env:
+        async with AsyncEngineSession(url, message_timeout_s=3, max_message_size_mb=1) as env:
             return (await env.reset()).observation
 
     return asyncio.run(run())

@@ -1,0 +1,247 @@
+"""The engine as the WebSocket connection of OpenEnv's own clients.
+
+OpenEnv's ``EnvClient`` (openenv 0.10.0 and openenv-core 0.3.0 alike) keeps its connection in
+``_ws``, made by ``websockets``' ``connect(url, open_timeout=..., max_size=..., ...)``, and calls
+``send``, ``recv`` and ``close`` on it (0.10.0 also reads ``state``). :func:`connect` makes an
+:class:`EngineConnection` with that face instead, so the client's own logic (execution modes,
+``new_session``, MCP, providers, closing) runs as written and only the bytes move through the
+engine: awaited calls through its completion queue (no thread per call), and
+:meth:`EngineConnection.exchange` on the caller's thread for blocking use.
+
+The engine pairs every answer with the message sent before it: a ``recv`` always returns the
+answer to the oldest ``send`` not yet received, never another request's.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+from typing import TYPE_CHECKING, Any, Deque, Dict, Mapping, Optional, Union
+from urllib.parse import urlsplit, urlunsplit
+
+from . import _engine, _native, errors
+
+if TYPE_CHECKING:
+    import asyncio
+
+#: Seconds a closing connection waits for the server to end the session (websockets' close_timeout).
+CLOSE_TIMEOUT_S = 10.0
+#: The message that asks an OpenEnv server to end the session.
+_CLOSE_MESSAGE = b'{"type":"close"}'
+
+_is_open_flag = None
+
+
+def _closed_error(message: str) -> Exception:
+    """The ``websockets`` exception a closed connection raises, carrying the engine's reason."""
+    from websockets.exceptions import ConnectionClosedError
+
+    error = ConnectionClosedError(None, None)
+    error.args = (message,)
+    return error
+
+
+def _translated(error: Exception) -> Exception:
+    """What ``websockets`` would raise where the engine raised ``error``: the connection's end
+    as ``ConnectionClosedError``; a time-out as ``TimeoutError`` (the client's own
+    ``wait_for`` raises the same); anything else as it is."""
+    if isinstance(error, errors.EnvTimeoutError):
+        timeout = TimeoutError(str(error))
+        timeout.__cause__ = error
+        return timeout
+    if isinstance(error, (errors.SessionClosedError, errors.EnvConnectionError, errors.ProtocolError, errors.MessageTooLargeError)):
+        closed = _closed_error(str(error))
+        closed.__cause__ = error
+        return closed
+    return error
+
+
+class EngineConnection:
+    """One engine session with the face of a ``websockets`` client connection."""
+
+    def __init__(self, handle: int, uri: str) -> None:
+        self._handle: Optional[int] = handle
+        #: The URI it was opened with (``ws://host:port/ws``), as ``websockets`` keeps it.
+        self.uri = uri
+        self._answers: Deque[asyncio.Future] = collections.deque()
+        #: Whether a message other than ``{"type": "close"}`` waits for its answer.
+        self._requests_in_flight = 0
+        self._server_holder: Optional[EngineConnection] = None
+
+    def hold_server(self, holder: "EngineConnection") -> None:
+        """Keeps ``holder``, the session that holds a server the engine started, open until
+        this connection closes."""
+        self._server_holder = holder
+
+    @property
+    def handle(self) -> Optional[int]:
+        """The engine session's handle (None once closed)."""
+        return self._handle
+
+    @property
+    def base_url(self) -> str:
+        """The server's base URL."""
+        if self._handle is None:
+            raise _closed_error("the connection is closed")
+        return _native.call_text("openenv_base_url", self._handle)
+
+    @property
+    def open(self) -> bool:
+        """Whether the session can still be used (the server or a failure may have ended it)."""
+        global _is_open_flag
+        handle = self._handle
+        if handle is None:
+            return False
+        if _is_open_flag is None:
+            _is_open_flag = (_native.library().openenv_is_open, _native.ctypes.c_int())
+        function, flag = _is_open_flag
+        function(handle, _native.ctypes.byref(flag))
+        return bool(flag.value)
+
+    @property
+    def state(self) -> Any:
+        """``websockets.protocol.State.OPEN`` while open, else ``CLOSED``."""
+        from websockets.protocol import State
+
+        return State.OPEN if self.open else State.CLOSED
+
+    async def send(self, message: Union[str, bytes]) -> None:
+        """Sends one text message without waiting for anything; its answer is what a later
+        :meth:`recv` returns."""
+        payload = message.encode("utf-8") if isinstance(message, str) else bytes(message)
+        if self._handle is None:
+            raise _closed_error("the connection is closed")
+        try:
+            answer = _engine.engine().submit(self._handle, _native.OP_TEXT, payload)
+        except errors.OpenEnvError as error:
+            raise _translated(error) from error
+        if len(payload) > 24 or payload.replace(b" ", b"") != _CLOSE_MESSAGE:
+            self._requests_in_flight += 1
+            answer.add_done_callback(self._request_done)
+        self._answers.append(answer)
+
+    def _request_done(self, _: Any) -> None:
+        self._requests_in_flight -= 1
+
+    async def recv(self) -> str:
+        """The answer to the oldest message sent and not yet received, as the server wrote it."""
+        if not self._answers:
+            if not self.open:
+                raise _closed_error("the connection is closed")
+            raise RuntimeError("recv() with no message sent: the engine pairs each answer with the message sent before it; "
+                               "call send() first")
+        answer = self._answers.popleft()
+        try:
+            return (await answer).decode("utf-8")
+        except errors.OpenEnvError as error:
+            raise _translated(error) from error
+
+    def exchange(self, message: str) -> str:
+        """Sends ``message`` and returns its answer, blocking the calling thread (not an event
+        loop's) and releasing the GIL while it waits."""
+        if self._handle is None:
+            raise _closed_error("the connection is closed")
+        try:
+            return _exchange(self._handle, message.encode("utf-8")).decode("utf-8")
+        except errors.OpenEnvError as error:
+            raise _translated(error) from error
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        """Ends the session, letting the server close it first: a ``{"type": "close"}`` sent
+        (or sent here) is given up to ``CLOSE_TIMEOUT_S`` seconds to be answered by the
+        server's closing. With other requests still waiting for answers, the session ends at
+        once and they fail as closed (waiting could take their whole time-out). A server this
+        engine started stops with its last session."""
+        import asyncio
+
+        handle, pending = self._handle, list(self._answers)
+        if handle is None:
+            return
+        self._answers.clear()
+        try:
+            if self._requests_in_flight:
+                pending = []
+            elif not pending and self.open:
+                pending = [_engine.engine().submit(handle, _native.OP_TEXT, _CLOSE_MESSAGE)]
+            if pending:
+                await asyncio.wait(pending, timeout=CLOSE_TIMEOUT_S)
+        finally:
+            for answer in pending:
+                if answer.done() and not answer.cancelled():
+                    answer.exception()  # the server's closing is the expected end: retrieved, not raised
+            self._handle = None
+            _native.close(handle)
+            self._release_server()
+
+    def abandon(self) -> None:
+        """Ends the session at once, without waiting for the server (for a connection dropped
+        after a time-out)."""
+        handle, self._handle = self._handle, None
+        self._answers.clear()
+        if handle is not None:
+            _native.close(handle)
+        self._release_server()
+
+    def _release_server(self) -> None:
+        holder, self._server_holder = self._server_holder, None
+        if holder is not None:
+            holder.abandon()
+
+    def __del__(self) -> None:
+        try:
+            self.abandon()
+        except Exception:  # interpreter shutdown: the library may be gone already
+            pass
+
+    def __repr__(self) -> str:
+        return f"EngineConnection({self.uri!r}, open={self._handle is not None})"
+
+
+_exchange_function = None
+
+
+def _exchange(handle: int, payload: bytes) -> bytes:
+    global _exchange_function
+    if _exchange_function is None:
+        _exchange_function = _native.session_function("openenv_exchange")
+    return _exchange_function(handle, payload)
+
+
+def base_url_of(uri: str) -> str:
+    """The server's base URL from a client's WebSocket URL: ``ws://h:p/prefix/ws?q`` gives
+    ``http://h:p/prefix?q`` (the engine adds ``/ws`` and sends the query with the upgrade)."""
+    parts = urlsplit(uri)
+    scheme = {"ws": "http", "wss": "https"}.get(parts.scheme.lower(), parts.scheme)
+    path = parts.path[:-3] if parts.path.endswith("/ws") else parts.path.rstrip("/")
+    return urlunsplit((scheme, parts.netloc, path, parts.query, ""))
+
+
+def options(
+    open_timeout: Optional[float] = 10.0,
+    max_size: Optional[int] = 2**20,
+    ping_interval: Optional[float] = 20.0,
+    ping_timeout: Optional[float] = 20.0,
+    additional_headers: Optional[Mapping[str, str]] = None,
+    message_timeout: Optional[float] = None,
+) -> Dict[str, Any]:
+    """The engine's session options for ``websockets.connect``'s arguments (None: no limit)."""
+    engine: Dict[str, Any] = {"connect_timeout": open_timeout or 1e9, "message_timeout": message_timeout or 1e9,
+                              "max_message_bytes": max_size or (1 << 62)}
+    if ping_interval:
+        engine["ping_interval"] = ping_interval
+        if ping_timeout:
+            engine["ping_timeout"] = ping_timeout
+    if additional_headers:
+        engine["headers"] = dict(additional_headers.items() if hasattr(additional_headers, "items") else additional_headers)
+    return engine
+
+
+async def connect(uri: str, *, message_timeout: Optional[float] = None, **kwargs: Any) -> EngineConnection:
+    """Opens an engine session at the WebSocket ``uri``, taking ``websockets.connect``'s
+    ``open_timeout``, ``max_size``, ``ping_interval``, ``ping_timeout`` and
+    ``additional_headers`` (others, such as ``proxy``, do not apply). Never blocks the event
+    loop. ``message_timeout``: how long an answer may take (the client's own, when known)."""
+    known = {key: kwargs[key] for key in ("open_timeout", "max_size", "ping_interval", "ping_timeout", "additional_headers") if key in kwargs}
+    engine_options = options(message_timeout=message_timeout, **known)
+    handle = await _engine.engine().open(_native.OPEN_CONNECT, base_url_of(uri), json.dumps(engine_options))
+    return EngineConnection(handle, uri)

@@ -1,0 +1,199 @@
+"""Where the engine meets the installed OpenEnv (openenv 0.10.0 or openenv-core 0.3.0).
+
+OpenEnv's clients make their WebSocket with ``openenv.core.env_client.ws_connect`` (websockets'
+``connect``) inside one method (``_connect_async`` in 0.10.0, ``connect`` in 0.3.0). That is
+the seam, the same in both releases: :func:`attach` replaces ``ws_connect`` with a dispatcher
+and wraps that method only to let the dispatcher know which client is connecting. A client
+gets an :class:`~openenv_swift.connection.EngineConnection` when :func:`install` is on, or when
+its class is an engine class (:func:`engine_class`, what ``AutoEnv`` hands out); every other
+client gets websockets' connection, unchanged. Everything else a client does is its own code.
+
+One fast path, for blocking use: ``SyncEnvClient.reset/step/state`` of a client on an open
+engine connection, whose class keeps the reference's request methods, exchange the message on
+the caller's thread instead of hopping to the sync client's event-loop thread; the message,
+the error check and the hooks are the reference's (the tests compare both paths).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import json
+import os
+from typing import Any, Callable, Dict, Optional, Tuple
+
+from .connection import EngineConnection, connect
+
+#: The client whose connect method is running (set by the wrapper :func:`attach` installs).
+_CONNECTING: contextvars.ContextVar[Any] = contextvars.ContextVar("openenv_swift_connecting", default=None)
+#: Set by :func:`install`: every client of the process connects through the engine.
+_everywhere = False
+#: The reference's own functions that :func:`attach` replaced, by name.
+_originals: Dict[str, Any] = {}
+_engine_classes: Dict[type, type] = {}
+_keeps_reference_cache: Dict[Tuple[type, str], bool] = {}
+
+
+def reference() -> Any:
+    """The installed reference's ``openenv.core.env_client`` module.
+
+    Raises:
+        ImportError: neither openenv nor openenv-core is installed.
+    """
+    try:
+        from openenv.core import env_client
+    except ImportError as error:
+        raise ImportError("OpenEnv clients need the reference installed: pip install openenv (or openenv-core); "
+                          f"openenv_swift is their connection. ({error})") from error
+    return env_client
+
+
+def attach() -> None:
+    """Puts the dispatcher into the installed reference (once; idempotent)."""
+    if _originals:
+        return
+    env_client = reference()
+    from openenv.core import sync_client
+
+    client_class = env_client.EnvClient
+    connecting = "_connect_async" if "_connect_async" in vars(client_class) else "connect"
+    _originals["ws_connect"] = env_client.ws_connect
+    _originals[connecting] = vars(client_class)[connecting]
+    env_client.ws_connect = _dispatch
+    setattr(client_class, connecting, _knowing_client(vars(client_class)[connecting]))
+    for kind in ("reset", "step", "state"):
+        _originals[f"sync.{kind}"] = vars(sync_client.SyncEnvClient)[kind]
+        setattr(sync_client.SyncEnvClient, kind, _blocking_request(kind, vars(sync_client.SyncEnvClient)[kind]))
+
+
+def install() -> None:
+    """Every OpenEnv client this process connects from now on, however it was made
+    (``X(base_url=...)``, ``X.from_docker_image``, ``GenericEnvClient``, MCP clients,
+    ``new_session()`` children), uses the engine as its connection. Idempotent; clients
+    already connected keep their connection. Also done at import of ``openenv_swift`` when
+    ``OPENENV_ENGINE=swift``."""
+    global _everywhere
+    attach()
+    _everywhere = True
+
+
+def uninstall() -> None:
+    """Undoes :func:`install`: clients connect with websockets again (those made by
+    ``AutoEnv``, engine classes, keep the engine). Connections already open are kept."""
+    global _everywhere
+    _everywhere = False
+
+
+def installed() -> bool:
+    """Whether :func:`install` is on."""
+    return _everywhere
+
+
+def install_from_environment() -> None:
+    """:func:`install` when ``OPENENV_ENGINE`` is ``swift`` (read at import of openenv_swift)."""
+    if os.environ.get("OPENENV_ENGINE", "").strip().lower() == "swift":
+        install()
+
+
+def engine_class(client_class: type) -> type:
+    """``client_class`` connecting through the engine: a subclass made once, so
+    ``isinstance(env, client_class)`` holds; it is constructed like ``client_class``
+    (``base_url=...``, ``from_docker_image``, ``from_env``) and changes nothing else."""
+    attach()
+    if getattr(client_class, "_openenv_swift_engine", False):
+        return client_class
+    found = _engine_classes.get(client_class)
+    if found is None:
+        found = type(client_class.__name__, (client_class,), {
+            "__module__": client_class.__module__, "__qualname__": client_class.__qualname__,
+            "__doc__": client_class.__doc__, "_openenv_swift_engine": True})
+        _engine_classes[client_class] = found
+    return found
+
+
+def hand_over(client: Any, connection: EngineConnection) -> None:
+    """Gives ``client`` an engine session opened already (its server started for it), to be
+    its connection when it first connects."""
+    client.__dict__["_openenv_swift_opened"] = connection
+
+
+def uses_engine(client: Any) -> bool:
+    """Whether ``client`` connects through the engine."""
+    return _everywhere or bool(getattr(client, "_openenv_swift_engine", False))
+
+
+async def _dispatch(uri: str, **kwargs: Any) -> Any:
+    """``ws_connect`` of the reference: the engine for clients that use it, else websockets."""
+    client = _CONNECTING.get()
+    if not uses_engine(client):
+        return await _originals["ws_connect"](uri, **kwargs)
+    opened: Optional[EngineConnection] = client.__dict__.pop("_openenv_swift_opened", None) if client is not None else None
+    if opened is not None and opened.uri == uri and opened.open:
+        return opened
+    connection = await connect(uri, message_timeout=getattr(client, "_message_timeout", None), **kwargs)
+    if opened is not None:
+        connection.hold_server(opened)  # the session opened first holds the server the engine started
+    return connection
+
+
+def _knowing_client(original: Callable[..., Any]) -> Callable[..., Any]:
+    """``original`` (the client's connect method), run with the client known to the dispatcher."""
+
+    @functools.wraps(original)
+    async def connect_method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        token = _CONNECTING.set(self)
+        try:
+            return await original(self, *args, **kwargs)
+        finally:
+            _CONNECTING.reset(token)
+
+    return connect_method
+
+
+def _blocking_request(kind: str, original: Callable[..., Any]) -> Callable[..., Any]:
+    """``SyncEnvClient.<kind>``: on the caller's thread where the client's connection is an
+    open engine connection and its class keeps the reference's request methods; else ``original``."""
+
+    @functools.wraps(original)
+    def request(self: Any, *args: Any, **kwargs: Any) -> Any:
+        client = self._async
+        connection = getattr(client, "_ws", None)
+        if type(connection) is not EngineConnection or not _keeps_reference(type(client), kind) or not connection.open:
+            return original(self, *args, **kwargs)
+        claim = getattr(self, "_claim_sync_mode", None)
+        if claim is not None:
+            claim()
+        if kind == "reset":
+            message: Dict[str, Any] = {"type": "reset", "data": kwargs}
+        elif kind == "step":
+            message = {"type": "step", "data": client._step_payload(args[0] if args else kwargs.pop("action"))}
+        else:
+            message = {"type": "state"}
+        try:
+            response = json.loads(connection.exchange(json.dumps(message)))
+        except TimeoutError:
+            # As the reference's _receive: a connection that timed out is out of step; drop it
+            # so the next call connects afresh.
+            client._ws = None
+            if hasattr(client, "_ws_loop"):
+                client._ws_loop = None
+            connection.abandon()
+            raise
+        if response.get("type") == "error":
+            data = response.get("data", {})
+            raise RuntimeError(f"Server error: {data.get('message', 'Unknown error')} (code: {data.get('code', 'UNKNOWN')})")
+        data = response.get("data", {})
+        return client._parse_state(data) if kind == "state" else client._parse_result(data)
+
+    return request
+
+
+def _keeps_reference(kind_of_client: type, kind: str) -> bool:
+    """Whether a client class sends ``kind`` requests as the reference's ``EnvClient`` does."""
+    key = (kind_of_client, kind)
+    known = _keeps_reference_cache.get(key)
+    if known is None:
+        base = reference().EnvClient
+        names = [f"_{kind}_async" if hasattr(base, f"_{kind}_async") else kind, "_send_and_receive", "_send", "_receive"]
+        known = _keeps_reference_cache[key] = all(getattr(kind_of_client, name, None) is getattr(base, name, None) for name in names)
+    return known
