@@ -26,7 +26,7 @@ public struct ServerAddress: Sendable, Equatable, CustomStringConvertible {
             }
             rest = rest[schemeEnd.upperBound...]
         }
-        let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+        let slash = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
         let authority = rest[..<slash]
         var prefix = String(rest[slash...])
         var query = ""

@@ -22,7 +22,7 @@ import json
 import os
 from typing import Any, Callable, Dict, Optional, Tuple
 
-from .connection import EngineConnection, connect
+from .connection import EngineConnection, base_url_of, connect
 
 #: The client whose connect method is running (set by the wrapper :func:`attach` installs).
 _CONNECTING: contextvars.ContextVar[Any] = contextvars.ContextVar("openenv_swift_connecting", default=None)
@@ -104,11 +104,17 @@ def engine_class(client_class: type) -> type:
         return client_class
     found = _engine_classes.get(client_class)
     if found is None:
-        found = type(client_class.__name__, (client_class,), {
-            "__module__": client_class.__module__, "__qualname__": client_class.__qualname__,
-            "__doc__": client_class.__doc__, "_openenv_swift_engine": True})
+        members: Dict[str, Any] = {"__module__": client_class.__module__, "__qualname__": client_class.__qualname__,
+                                   "__doc__": client_class.__doc__, "_openenv_swift_engine": True}
+        if not hasattr(client_class, "base_url"):  # openenv-core 0.3.0 dropped it; 0.10.0 has it back
+            members["base_url"] = property(_base_url, doc="The server's base URL (from the client's WebSocket URL).")
+        found = type(client_class.__name__, (client_class,), members)
         _engine_classes[client_class] = found
     return found
+
+
+def _base_url(client: Any) -> Optional[str]:
+    return base_url_of(client._ws_url) if getattr(client, "_ws_url", None) else None
 
 
 def hand_over(client: Any, connection: EngineConnection) -> None:

@@ -70,9 +70,8 @@ def test_a_server_killed_and_restarted_on_the_same_port(template_factory) -> Non
 
         assert asyncio.run(after_restart()) == "new"
         blocking.close()
-        # a client closed after the loss opens a new session on first use, as the reference's
-        assert blocking.step({"message": "reopened"}).observation["echoed_message"] == "reopened"
-        blocking.close()
+        with pytest.raises(SessionClosedError):  # a released session is refused, never reused
+            blocking.step({"message": "gone"})
     finally:
         server.stop()
 

@@ -120,7 +120,10 @@ def test_capacity_reached_says_how_many_and_closes(parrot: Server) -> None:
 
 
 def test_close_is_idempotent_and_a_later_call_opens_a_new_session(faulty: Server) -> None:
-    env = connect(faulty.url)
+    from openenv_swift import GenericEnvClient
+
+    env = GenericEnvClient(base_url=faulty.url).sync()
+    env.connect()
     env.step({"message": "a"})
     env.close()
     env.close()

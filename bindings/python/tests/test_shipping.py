@@ -96,7 +96,7 @@ def test_the_wheel_holds_the_package_and_the_library_with_correct_metadata(wheel
     sources = {f"openenv_swift/{path.name}" for path in (REPO / "bindings" / "python" / "openenv_swift").iterdir() if path.suffix == ".py"}
     assert sources | {"openenv_swift/py.typed", "openenv_swift/libopenenv.so"} <= names
     assert library == shipped_library.read_bytes()
-    assert (metadata["Name"], metadata["Version"], metadata["Requires-Python"], metadata["License"]) == ("openenv-swift", version, ">=3.10", "BSD-3-Clause")
+    assert (metadata["Name"], metadata["Version"], metadata["Requires-Python"], metadata["License"]) == ("swift-openenv", version, ">=3.10", "BSD-3-Clause")
     assert metadata.get_payload() == (REPO / "README.md").read_text()
     assert f"Tag: py3-none-{backend.platform_tag()}" in tags and "Root-Is-Purelib: false" in tags
     assert all(f"{name}," in record for name in names)
