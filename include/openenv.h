@@ -169,7 +169,10 @@ int openenv_list_text(const char *kind, const char *options_json, char **out_tex
  *   "bearer_token": "..."            sent as "Authorization: Bearer ..." to this server. Without
  *                                    it, the Hugging Face token (HF_TOKEN, HUGGING_FACE_HUB_TOKEN
  *                                    or the huggingface-cli login file) goes to https://NAME.hf.space
- *                                    servers, and to a base_url given with a Hub name; to no other.
+ *                                    servers, to a base_url given with a Hub name, and to servers
+ *                                    with "hub_space"; to no other.
+ *   "hub_space": false               true: this server stands for a Hugging Face Space (its
+ *                                    server at another address), so it gets the Hugging Face token.
  *   "headers": {"Name": "value"}     extra headers of the WebSocket upgrade (and of schema and
  *                                    metadata requests); an "Authorization" here replaces the
  *                                    token's. Names the handshake sets itself (Host, Upgrade,

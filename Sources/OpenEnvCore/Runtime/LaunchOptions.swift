@@ -23,8 +23,8 @@ public struct LaunchOptions: Sendable {
     /// Space, so it gets the Hugging Face token (unless a `bearer_token` is given).
     func session(for name: String) -> SessionOptions {
         var options = session
-        if options.bearerToken == nil, baseURL != nil, HubRepository.looksLikeHubName(name) {
-            options.bearerToken = HubRepository.token
+        if baseURL != nil, HubRepository.looksLikeHubName(name) {
+            options.standsForHubSpace = true
         }
         return options
     }

@@ -12,13 +12,16 @@ from ._native import call_json, launch_options, open_session
 from .client import generic_client_class, session_options
 from .connection import EngineConnection
 from .errors import ClientCreationError, EnvironmentNotFoundError, OpenEnvError, creation_error
-from .seam import engine_class, hand_over
+from .engine_server import EngineServer
+from .seam import engine_class, remember_server_options
 from .vector import VectorEnv
 
 #: Client options of the reference's EnvClient, which the engine's sessions honour too.
 _CLIENT_TIMING = {"connect_timeout_s": 10.0, "message_timeout_s": 60.0, "max_message_size_mb": 100.0}
 #: Options of openenv_swift's own, for the engine only.
 _ENGINE_ONLY = ("ca_file", "bearer_token")
+#: A Hub name with a base_url: the server stands for that Space and gets the Hugging Face token.
+_HUB_SPACE = {"hub_space": True}
 
 
 class AutoEnv(Factory):
@@ -78,12 +81,14 @@ class AutoEnv(Factory):
         else:
             client_class = engine_class(discovery.import_class(discovery.resolve(name, trust_remote_code), "module", "env_class"))
         timing = {key: kwargs.get(key, default) for key, default in _CLIENT_TIMING.items()}
-        options = {**session_options(timing["connect_timeout_s"], timing["message_timeout_s"], timing["max_message_size_mb"]),
-                   **{key: kwargs.pop(key) for key in _ENGINE_ONLY if key in kwargs}}
+        engine_only = {key: kwargs.pop(key) for key in _ENGINE_ONLY if key in kwargs}
+        options = {**session_options(timing["connect_timeout_s"], timing["message_timeout_s"], timing["max_message_size_mb"]), **engine_only}
         launch = launch_options(wait_timeout=wait_timeout, env_vars=dict(env_vars or {}), base_url=base_url,
                                 docker_image=docker_image, **options)
+        if hub and base_url is not None:
+            engine_only.update(_HUB_SPACE)
         try:
-            return _client(client_class, name, launch, options, container_provider, kwargs)
+            return _client(client_class, name, launch, {**options, **engine_only}, engine_only, container_provider, kwargs)
         except ClientCreationError:
             raise
         except OpenEnvError as error:
@@ -139,33 +144,34 @@ class AutoEnv(Factory):
         print(discovery.listing("environments"))
 
 
-def _client(client_class: type, name: str, launch: Dict[str, Any], options: Dict[str, Any], provider: Any,
-            kwargs: Dict[str, Any]) -> Any:
+def _client(client_class: type, name: str, launch: Dict[str, Any], options: Dict[str, Any], engine_only: Dict[str, Any],
+            provider: Any, kwargs: Dict[str, Any]) -> Any:
     """The client, unconnected: on a server given, or one the provider or the engine starts
-    (the engine's comes with the client's first session open, handed over to it)."""
-    stop_with_client = None
-    opened: Optional[EngineConnection] = None
+    (then given to the client as its ``provider``, stopped when it closes; the engine's
+    comes with the client's first session open, see :class:`EngineServer`). Its
+    connections to that server get ``engine_only``, the engine's own session options."""
+    started: Any = None
     if launch.get("base_url") is not None:
         url = launch["base_url"]
         call_json("openenv_server_schema", url, json.dumps(options))  # answers, as the reference checks
     elif provider is not None:
-        url, stop_with_client = containers.start(provider, name, launch)
+        url, started = containers.start(provider, name, launch)
     else:
-        handle = open_session("openenv_from_env", name, launch)
-        opened = EngineConnection(handle, "")
-        url = opened.base_url
+        first_session = EngineConnection(open_session("openenv_from_env", name, launch), "")
+        started = EngineServer(first_session)
+        url = first_session.base_url
     try:
-        client = client_class(base_url=url, **({"provider": stop_with_client} if stop_with_client is not None else {}), **kwargs)
+        client = client_class(base_url=url, **({"provider": started} if started is not None else {}), **kwargs)
     except BaseException as error:
-        if opened is not None:
-            opened.abandon()
-        if stop_with_client is not None:
-            stop_with_client.stop_container()
+        if isinstance(started, EngineServer):
+            started.stop()
+        elif started is not None:
+            started.stop_container()
         if isinstance(error, Exception) and not isinstance(error, OpenEnvError):
             raise ClientCreationError(f"Failed to create environment client for '{name}'.\nClient class: "
                                       f"{client_class.__name__}\nError: {error}") from error
         raise
-    if opened is not None:
-        opened.uri = client._ws_url
-        hand_over(client, opened)
+    remember_server_options(client, engine_only)
+    if isinstance(started, EngineServer):
+        first_session.uri = client._ws_url
     return client

@@ -66,12 +66,6 @@ class EngineConnection:
         self._answers: Deque[asyncio.Future] = collections.deque()
         #: Whether a message other than ``{"type": "close"}`` waits for its answer.
         self._requests_in_flight = 0
-        self._server_holder: Optional[EngineConnection] = None
-
-    def hold_server(self, holder: "EngineConnection") -> None:
-        """Keeps ``holder``, the session that holds a server the engine started, open until
-        this connection closes."""
-        self._server_holder = holder
 
     @property
     def handle(self) -> Optional[int]:
@@ -171,7 +165,6 @@ class EngineConnection:
                     answer.exception()  # the server's closing is the expected end: retrieved, not raised
             self._handle = None
             _native.close(handle)
-            self._release_server()
 
     def abandon(self) -> None:
         """Ends the session at once, without waiting for the server (for a connection dropped
@@ -180,12 +173,6 @@ class EngineConnection:
         self._answers.clear()
         if handle is not None:
             _native.close(handle)
-        self._release_server()
-
-    def _release_server(self) -> None:
-        holder, self._server_holder = self._server_holder, None
-        if holder is not None:
-            holder.abandon()
 
     def __del__(self) -> None:
         try:
@@ -236,12 +223,14 @@ def options(
     return engine
 
 
-async def connect(uri: str, *, message_timeout: Optional[float] = None, **kwargs: Any) -> EngineConnection:
+async def connect(uri: str, *, message_timeout: Optional[float] = None, engine_options: Optional[Mapping[str, Any]] = None,
+                  **kwargs: Any) -> EngineConnection:
     """Opens an engine session at the WebSocket ``uri``, taking ``websockets.connect``'s
     ``open_timeout``, ``max_size``, ``ping_interval``, ``ping_timeout`` and
     ``additional_headers`` (others, such as ``proxy``, do not apply). Never blocks the event
-    loop. ``message_timeout``: how long an answer may take (the client's own, when known)."""
+    loop. ``message_timeout``: how long an answer may take (the client's own, when known);
+    ``engine_options``: the engine's own session options for this server (``ca_file``...)."""
     known = {key: kwargs[key] for key in ("open_timeout", "max_size", "ping_interval", "ping_timeout", "additional_headers") if key in kwargs}
-    engine_options = options(message_timeout=message_timeout, **known)
+    engine_options = {**options(message_timeout=message_timeout, **known), **(engine_options or {})}
     handle = await _engine.engine().open(_native.OPEN_CONNECT, base_url_of(uri), json.dumps(engine_options))
     return EngineConnection(handle, uri)

@@ -23,6 +23,7 @@ import os
 from typing import Any, Callable, Dict, Optional, Tuple
 
 from .connection import EngineConnection, base_url_of, connect
+from .engine_server import EngineServer
 
 #: The client whose connect method is running (set by the wrapper :func:`attach` installs).
 _CONNECTING: contextvars.ContextVar[Any] = contextvars.ContextVar("openenv_swift_connecting", default=None)
@@ -31,6 +32,8 @@ _everywhere = False
 #: The reference's own functions that :func:`attach` replaced, by name.
 _originals: Dict[str, Any] = {}
 _engine_classes: Dict[type, type] = {}
+#: The engine's own session options (``ca_file``, ``bearer_token``, ``hub_space``) by server base URL.
+_server_options: Dict[str, Dict[str, Any]] = {}
 _keeps_reference_cache: Dict[Tuple[type, str], bool] = {}
 
 
@@ -117,10 +120,12 @@ def _base_url(client: Any) -> Optional[str]:
     return base_url_of(client._ws_url) if getattr(client, "_ws_url", None) else None
 
 
-def hand_over(client: Any, connection: EngineConnection) -> None:
-    """Gives ``client`` an engine session opened already (its server started for it), to be
-    its connection when it first connects."""
-    client.__dict__["_openenv_swift_opened"] = connection
+def remember_server_options(client: Any, engine_options: Dict[str, Any]) -> None:
+    """Makes every engine connection to ``client``'s server (its own, its ``new_session()``
+    children's, any other client's) use ``engine_options``, the engine's own session options
+    given to ``AutoEnv`` (``ca_file``, ``bearer_token``, ``hub_space``)."""
+    if engine_options:
+        _server_options[base_url_of(client._ws_url)] = dict(engine_options)
 
 
 def uses_engine(client: Any) -> bool:
@@ -133,13 +138,12 @@ async def _dispatch(uri: str, **kwargs: Any) -> Any:
     client = _CONNECTING.get()
     if not uses_engine(client):
         return await _originals["ws_connect"](uri, **kwargs)
-    opened: Optional[EngineConnection] = client.__dict__.pop("_openenv_swift_opened", None) if client is not None else None
-    if opened is not None and opened.uri == uri and opened.open:
-        return opened
-    connection = await connect(uri, message_timeout=getattr(client, "_message_timeout", None), **kwargs)
-    if opened is not None:
-        connection.hold_server(opened)  # the session opened first holds the server the engine started
-    return connection
+    server = getattr(client, "_provider", None)
+    first_session = server.take(uri) if isinstance(server, EngineServer) else None
+    if first_session is not None:
+        return first_session
+    return await connect(uri, message_timeout=getattr(client, "_message_timeout", None),
+                         engine_options=_server_options.get(base_url_of(uri)), **kwargs)
 
 
 def _knowing_client(original: Callable[..., Any]) -> Callable[..., Any]:

@@ -3,6 +3,7 @@ pip-installed), and every way that can fail."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ChildVenv
+from conftest import REFERENCE_0_10, ChildVenv
 from openenv_swift import (
     AutoAction,
     AutoEnv,
@@ -319,21 +320,34 @@ def test_hf_token_reaches_a_private_space(private: Server, monkeypatch: pytest.M
     monkeypatch.setenv("HF_TOKEN", "hf_s3cret")
     with AutoEnv.from_env("someone/private-env", base_url=private.url, skip_install=True).sync() as env:
         assert env.step({"message": "let in"}).observation["echoed_message"] == "let in"
-        assert env.schema()["action"]["title"] == "FaultyAction"
+        assert env.state()["step_count"] == 1
     with pytest.warns(UserWarning, match="without your consent"):
         assert AutoAction.from_env("someone/private-env", base_url=private.url).__name__ == "FaultyAction"
+
+
+@pytest.mark.skipif(not REFERENCE_0_10, reason="new_session() is openenv 0.10.0's; openenv-core 0.3.0 has none")
+def test_the_token_reaches_every_session_of_that_space(private: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_TOKEN", "hf_s3cret")
+
+    async def child_echo() -> str:
+        async with AutoEnv.from_env("someone/private-env", base_url=private.url, skip_install=True) as env:
+            await env.reset()
+            child = await env.new_session()
+            return (await child.step({"message": "child"})).observation["echoed_message"]
+
+    assert asyncio.run(child_echo()) == "child"
 
 
 def test_a_private_space_without_the_token_says_what_to_set(private: Server, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("HF_TOKEN", raising=False)
     monkeypatch.setenv("HF_HOME", "/nonexistent")
-    with pytest.raises(EnvConnectionError, match="HTTP 403: not authorized. A private Hugging Face Space needs your token: set HF_TOKEN"):
+    needs_token = "/schema answered HTTP 401: not authorized. A private Hugging Face Space needs your token: set HF_TOKEN"
+    with pytest.raises(EnvConnectionError, match=needs_token):
         AutoEnv.from_env("someone/private-env", base_url=private.url, skip_install=True)
     monkeypatch.setenv("HF_TOKEN", "hf_wrong")
-    with pytest.raises(EnvConnectionError, match="HTTP 403: not authorized"):
+    with pytest.raises(EnvConnectionError, match=needs_token):
         AutoEnv.from_env("someone/private-env", base_url=private.url, skip_install=True)
-    with pytest.raises(EnvConnectionError, match="/schema answered HTTP 401: not authorized. A private Hugging Face Space"), \
-            pytest.warns(UserWarning, match="without your consent"):
+    with pytest.raises(EnvConnectionError, match=needs_token), pytest.warns(UserWarning, match="without your consent"):
         AutoAction.from_env("someone/private-env", base_url=private.url)
 
 
@@ -341,8 +355,9 @@ def test_hf_token_goes_to_no_other_server(private: Server, monkeypatch: pytest.M
     monkeypatch.setenv("HF_TOKEN", "hf_s3cret")
     with pytest.raises(EnvConnectionError, match="HTTP 403"):
         connect(private.url)
-    with pytest.raises(EnvConnectionError, match="HTTP 403"):
+    with pytest.raises(EnvConnectionError, match="/schema answered HTTP 401"):
         AutoEnv.from_env("no-such-env", base_url=private.url, skip_install=True)
+    assert connect(private.url, hub_space=True).step({"message": "as a Space"}).observation["echoed_message"] == "as a Space"
 
 
 def test_a_token_that_would_break_the_header_is_refused(private: Server, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,7 +7,7 @@ from typing import Iterator
 
 import pytest
 
-from openenv_swift import AutoAction, GenericAction, InvalidActionError, InvalidArgumentError, action_class
+from openenv_swift import AutoAction, AutoEnv, GenericAction, InvalidActionError, InvalidArgumentError, action_class
 from servers import connect
 from servers import Server, faulty_env_source, serve
 
@@ -39,9 +39,9 @@ def test_a_class_from_a_live_server(server: Server) -> None:
     action = FaultyAction(message="hi")
     assert action.message == "hi"
     assert repr(action) == "FaultyAction(message='hi')"
-    with connect(server.url) as env:
+    with AutoEnv.from_env("anything", base_url=server.url, skip_install=True).sync() as env:
         assert env.step(action).observation["echoed_message"] == "hi"
-        assert env.action_class.__name__ == "FaultyAction"
+    assert connect(server.url).step(action).observation["echoed_message"] == "hi"
 
 
 def test_required_fields_types_and_unknown_fields_are_checked(server: Server) -> None:

@@ -207,10 +207,10 @@ def test_bad_options_and_actions(faulty: Server) -> None:
     with pytest.raises(InvalidArgumentError, match="message_timeout"):
         connect(faulty.url, message_timeout_s=-1)
     with connect(faulty.url) as env:
-        with pytest.raises(TypeError):
-            env.step(42)
-        with pytest.raises(InvalidArgumentError, match="a message must be a JSON object"):
-            env._send_and_receive(["not", "an", "object"])
+        for action in ("42", "[1]", "null", "{"):
+            with pytest.raises(InvalidArgumentError, match="action_json (must be a JSON object|is not valid JSON)"):
+                env._call("openenv_step", action)
+        assert env.step({"message": "still open"}).observation["echoed_message"] == "still open"
 
 
 def test_from_env_with_a_base_url_needs_a_known_name_unless_skip_install(faulty: Server) -> None:
