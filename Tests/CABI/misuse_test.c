@@ -62,6 +62,7 @@ int main(int argc, char **argv) {
     char *out = NULL;
     int fd = 0;
     size_t count = 0;
+    int is_open = -1;
     openenv_env *env = NULL;
     openenv_queue *queue = NULL;
     openenv_completion completion;
@@ -119,6 +120,16 @@ int main(int argc, char **argv) {
     CHECK(openenv_send(NULL, "{\"type\":\"state\"}", &out) == INVALID, "send env");
     CHECK(openenv_send(env, NULL, &out) == INVALID, "send message");
     CHECK(openenv_send(env, "{\"type\":\"state\"}", NULL) == INVALID, "send out");
+    CHECK(openenv_exchange(NULL, "{}", &out) == INVALID, "exchange env");
+    CHECK(openenv_exchange(env, NULL, &out) == INVALID, "exchange text");
+    CHECK(openenv_exchange(env, "{}", NULL) == INVALID, "exchange out");
+    CHECK(openenv_is_open(NULL, &is_open) == INVALID && openenv_is_open(env, NULL) == INVALID, "is_open");
+    CHECK(openenv_submit(env, queue, 99, NULL, 1) == INVALID, "submit unknown op");
+    /* Text passes through as it is: the server's error is an answer, the session stays open. */
+    CHECK(openenv_exchange(env, "{\"type\": \"bogus\"}", &out) == OPENENV_OK && strstr(out, "\"error\"") != NULL,
+          "exchange hands back the server's error message: %s", openenv_last_error());
+    openenv_string_free(out);
+    CHECK(openenv_is_open(env, &is_open) == OPENENV_OK && is_open == 1, "open after an error answer");
     CHECK(openenv_submit(NULL, queue, OPENENV_OP_STATE, NULL, 1) == INVALID, "submit env");
     CHECK(openenv_submit(env, NULL, OPENENV_OP_STATE, NULL, 1) == INVALID, "submit queue");
     CHECK(openenv_submit_open(NULL, OPENENV_OPEN_CONNECT, url, NULL, 1) == INVALID, "submit_open queue");
@@ -135,6 +146,8 @@ int main(int argc, char **argv) {
     CHECK(openenv_step(forged, "{}", &out) == INVALID, "forged step");
     CHECK(openenv_state(forged, &out) == INVALID, "forged state");
     CHECK(openenv_send(forged, "{\"type\":\"state\"}", &out) == INVALID, "forged send");
+    CHECK(openenv_exchange(forged, "{}", &out) == INVALID, "forged exchange");
+    CHECK(openenv_is_open(forged, &is_open) == INVALID, "forged is_open");
     CHECK(openenv_close(forged) == INVALID, "forged close");
     CHECK(openenv_submit(forged, queue, OPENENV_OP_STATE, NULL, 1) == INVALID, "forged submit");
     CHECK(openenv_submit(env, (openenv_queue *)forged, OPENENV_OP_STATE, NULL, 1) == INVALID, "forged queue");
@@ -142,7 +155,8 @@ int main(int argc, char **argv) {
     CHECK(strstr(openenv_last_error(), "not a queue handle this library made") != NULL, "says what was wrong: %s", openenv_last_error());
 
     /* Option numbers of every kind: refused when they make no sense, never a crash. */
-    const char *refused[] = {"{\"message_timeout\": -1}", "{\"message_timeout\": 0}", "{\"connect_timeout\": \"10\"}",
+    const char *refused[] = {"{\"headers\": {\"Host\": \"x\"}}", "{\"headers\": {\"X\": \"a\\r\\nB: c\"}}", "{\"headers\": []}",
+                             "{\"ping_interval\": 0}", "{\"ping_timeout\": -2}", "{\"hub_space\": 1}", "{\"message_timeout\": -1}", "{\"message_timeout\": 0}", "{\"connect_timeout\": \"10\"}",
                              "{\"max_message_bytes\": 1e30}", "{\"max_message_bytes\": -5}",
                              "{\"max_message_bytes\": 123456789012345678901234567890}", "{\"message_timeout\": 1e400}"};
     for (size_t index = 0; index < sizeof refused / sizeof *refused; index++) {
@@ -161,6 +175,8 @@ int main(int argc, char **argv) {
     /* Closed handles, double close. */
     CHECK(openenv_close(env) == OPENENV_OK && openenv_close(env) == OPENENV_OK, "double close");
     CHECK(openenv_state(env, &out) == OPENENV_CLOSED, "closed state");
+    CHECK(openenv_exchange(env, "{}", &out) == OPENENV_CLOSED, "closed exchange");
+    CHECK(openenv_is_open(env, &is_open) == OPENENV_OK && is_open == 0, "a released handle is not open");
     CHECK(openenv_submit(env, queue, OPENENV_OP_STATE, NULL, 1) == OPENENV_CLOSED, "closed submit");
 
     /* A close racing a blocked call: the call returns at once with OPENENV_CLOSED. */
