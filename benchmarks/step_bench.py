@@ -1,9 +1,11 @@
-"""Step benchmark: the reference Python client (openenv-core's EnvClient, awaited and through
-its sync wrapper) against openenv_swift (the package's own client over the engine, awaited
-and through .sync()), and the plain Swift and C loops, one after another against the same
+"""Step benchmark: the reference Python client (the installed OpenEnv's EnvClient, awaited and
+through its sync wrapper) against openenv_swift (the same package client with the engine as
+its connection, awaited and through .sync()), and the plain Swift and C loops, one after another against the same
 server in one run. Prints a Markdown report with ratios.
 
 Run: .venv/bin/python benchmarks/step_bench.py [--steps 5000] [--nio]   (after scripts/setup.sh)
+(openenv-core 0.3.0), or .venv-openenv-0.10/bin/python ... for openenv 0.10.0; every client
+runs in the interpreter that runs this script.
 
 --nio also builds benchmarks/nio_transport (a SwiftNIO WebSocket client, the measured
 alternative to the engine's blocking socket transport) and adds its two loops.
@@ -23,7 +25,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-PYTHON = str(REPO / ".venv" / "bin" / "python")
+PYTHON = sys.executable
 sys.path.insert(0, str(REPO / "bindings" / "python" / "tests"))
 
 # Runs inside a fresh interpreter; {client} builds `env` and `action`.
@@ -97,17 +99,17 @@ action = ParrotAction(message="hello")
 # The floor of any ctypes binding: the engine's step call with the action's JSON bytes and the
 # answer's bytes, and no Python objects made from either.
 BARE_CALL_CLIENT = """
-from openenv_swift import GenericEnvClient, _native
+from openenv_swift import _native
 class Bare:
     def __init__(self, url):
-        self.client = GenericEnvClient(url).sync().connect()
-        self.native_step, self.handle = _native.session_function("openenv_step"), self.client._engine_handle
+        self.handle = _native.open_session("openenv_connect", url, {{}})
+        self.native_step = _native.session_function("openenv_step")
     def reset(self):
-        self.client.reset()
+        _native.call_json("openenv_reset", self.handle, "{{}}")
     def step(self, action):
         return self.native_step(self.handle, action)
     def close(self):
-        self.client.close()
+        _native.close(self.handle)
 env = Bare({url!r})
 action = b'{{"message":"hello"}}'
 """
@@ -147,7 +149,7 @@ def main() -> None:
         try:
             url = server.url
             commands = {
-                "reference (openenv-core EnvClient, sync)": [PYTHON, "-c", PYTHON_LOOP.format(client=REFERENCE_CLIENT.format(url=url), steps=steps)],
+                "reference (EnvClient, sync)": [PYTHON, "-c", PYTHON_LOOP.format(client=REFERENCE_CLIENT.format(url=url), steps=steps)],
                 "openenv_swift (Python)": [PYTHON, "-c", PYTHON_LOOP.format(client=SWIFT_CLIENT.format(url=url), steps=steps)],
                 "reference, awaited": [PYTHON, "-c", PYTHON_ASYNC_LOOP.format(client=REFERENCE_ASYNC_CLIENT.format(url=url), steps=steps)],
                 "openenv_swift, awaited": [PYTHON, "-c", PYTHON_ASYNC_LOOP.format(client=SWIFT_ASYNC_CLIENT.format(url=url), steps=steps)],
@@ -177,7 +179,7 @@ def main() -> None:
         total = row["user_us_per_step"] + row["system_us_per_step"]
         print(f"| {name} | {row['steps_per_second']:.0f} | {row['p50_us']:.0f} us | {row['p99_us']:.0f} us | "
               f"{total:.1f} us ({row['user_us_per_step']:.1f} + {row['system_us_per_step']:.1f}) |")
-    reference, swift = rows["reference (openenv-core EnvClient, sync)"], rows["openenv_swift (Python)"]
+    reference, swift = rows["reference (EnvClient, sync)"], rows["openenv_swift (Python)"]
     total = lambda row: row["user_us_per_step"] + row["system_us_per_step"]
     print(f"\nopenenv_swift .sync() against the reference's sync wrapper: {swift['steps_per_second'] / reference['steps_per_second']:.2f}x the steps/s, "
           f"{total(reference) / total(swift):.1f}x less client CPU per step, "

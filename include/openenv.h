@@ -285,6 +285,16 @@ int openenv_exchange(openenv_env *env, const char *text, char **out_text);
 int openenv_is_open(openenv_env *env, int *out_open);
 
 /*
+ * Ends the server's session as openenv_close does (waiting up to a second for the server to
+ * let it go) but keeps the handle, and with it the server the engine started for it
+ * (openenv_from_env), until openenv_close: the session's slot on that server is free for
+ * another connection (openenv_connect to openenv_base_url), as for a client that connects
+ * lazily to a server started for it. Afterwards calls on the handle fail with
+ * OPENENV_CLOSED, but openenv_base_url still answers. Hanging up twice does nothing.
+ */
+int openenv_hang_up(openenv_env *env);
+
+/*
  * Ends the session and releases the handle. NULL, and a handle already closed, are accepted
  * (OPENENV_OK) and do nothing: closing twice never double-frees. A pointer this library never
  * handed out is refused with OPENENV_INVALID_ARGUMENT (handles carry a check, so a stray

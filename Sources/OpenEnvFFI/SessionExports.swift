@@ -129,6 +129,13 @@ public func openenv_is_open(_ env: OpaquePointer?, _ out: UnsafeMutablePointer<I
     }
 }
 
+@_cdecl("openenv_hang_up")
+public func openenv_hang_up(_ env: OpaquePointer?) -> Int32 {
+    exported {
+        try sessionHandles.session(env).hangUp()
+    }
+}
+
 @_cdecl("openenv_close")
 public func openenv_close(_ env: OpaquePointer?) -> Int32 {
     exported {

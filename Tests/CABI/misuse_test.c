@@ -130,6 +130,7 @@ int main(int argc, char **argv) {
           "exchange hands back the server's error message: %s", openenv_last_error());
     openenv_string_free(out);
     CHECK(openenv_is_open(env, &is_open) == OPENENV_OK && is_open == 1, "open after an error answer");
+    CHECK(openenv_hang_up(NULL) == INVALID, "hang_up env");
     CHECK(openenv_submit(NULL, queue, OPENENV_OP_STATE, NULL, 1) == INVALID, "submit env");
     CHECK(openenv_submit(env, NULL, OPENENV_OP_STATE, NULL, 1) == INVALID, "submit queue");
     CHECK(openenv_submit_open(NULL, OPENENV_OPEN_CONNECT, url, NULL, 1) == INVALID, "submit_open queue");
@@ -148,6 +149,7 @@ int main(int argc, char **argv) {
     CHECK(openenv_send(forged, "{\"type\":\"state\"}", &out) == INVALID, "forged send");
     CHECK(openenv_exchange(forged, "{}", &out) == INVALID, "forged exchange");
     CHECK(openenv_is_open(forged, &is_open) == INVALID, "forged is_open");
+    CHECK(openenv_hang_up(forged) == INVALID, "forged hang_up");
     CHECK(openenv_close(forged) == INVALID, "forged close");
     CHECK(openenv_submit(forged, queue, OPENENV_OP_STATE, NULL, 1) == INVALID, "forged submit");
     CHECK(openenv_submit(env, (openenv_queue *)forged, OPENENV_OP_STATE, NULL, 1) == INVALID, "forged queue");
@@ -171,6 +173,16 @@ int main(int argc, char **argv) {
         openenv_string_free(out);
         CHECK(openenv_close(extra) == OPENENV_OK, "close");
     }
+
+    /* A hung-up session: closed for calls, its handle (and base URL) kept until closed. */
+    openenv_env *hung = NULL;
+    CHECK(openenv_connect(url, NULL, &hung) == OPENENV_OK, "connect: %s", openenv_last_error());
+    CHECK(openenv_hang_up(hung) == OPENENV_OK && openenv_hang_up(hung) == OPENENV_OK, "hang up twice");
+    CHECK(openenv_is_open(hung, &is_open) == OPENENV_OK && is_open == 0, "not open after hanging up");
+    CHECK(openenv_state(hung, &out) == OPENENV_CLOSED, "calls after hanging up are CLOSED");
+    CHECK(openenv_base_url(hung, &out) == OPENENV_OK && strncmp(out, url, strlen(out)) == 0, "base_url after hanging up");
+    openenv_string_free(out);
+    CHECK(openenv_close(hung) == OPENENV_OK && openenv_hang_up(hung) == OPENENV_CLOSED, "closed after hanging up");
 
     /* Closed handles, double close. */
     CHECK(openenv_close(env) == OPENENV_OK && openenv_close(env) == OPENENV_OK, "double close");

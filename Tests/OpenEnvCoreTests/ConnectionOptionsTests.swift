@@ -106,4 +106,24 @@ import Testing
         #expect(String(decoding: step, as: UTF8.self).contains(#""echoed_message":"raw""#))
         #expect(!session.isClosed)
     }
+
+    @Test func hangingUpKeepsTheServerUntilClose() throws {
+        final class Runtime: ServerRuntime, @unchecked Sendable {
+            let baseURL: String
+            let lock = NSLock()
+            var stops = 0
+            init(_ url: String) { baseURL = url }
+            func stop() { lock.withLock { stops += 1 } }
+        }
+        let server = RecordingWebSocketServer()
+        let runtime = Runtime(server.url)
+        let session = try EnvSession(baseURL: server.url, runtime: runtime)
+        session.hangUp()
+        session.hangUp()
+        #expect(session.isClosed && runtime.lock.withLock { runtime.stops } == 0)
+        #expect(server.waitForHangUp(seconds: 10))
+        #expect { try session.state() } throws: { "\($0)".contains("closed by the client") }
+        session.close()
+        #expect(runtime.lock.withLock { runtime.stops } >= 1)
+    }
 }

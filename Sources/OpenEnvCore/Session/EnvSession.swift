@@ -95,9 +95,19 @@ public final class EnvSession: @unchecked Sendable {
     /// The server's health (`GET /health`).
     public func health() throws(SessionError) -> JSONValue { try get("/health") }
 
-    /// Ends the session: tells the server, then closes the connection. Safe from any thread,
-    /// any number of times. A call in flight on another thread fails with `closed`.
+    /// Ends the session: tells the server, then closes the connection, and stops the server
+    /// this session started (if any). Safe from any thread, any number of times. A call in
+    /// flight on another thread fails with `closed`.
     public func close() {
+        hangUp()
+        runtime?.stop()
+    }
+
+    /// Ends the server's session as `close()` does, waiting (up to a second) until the server
+    /// has let it go, but keeps the server this session started running until `close()`: its
+    /// slot is then free for another connection, as when a client connects lazily to a
+    /// server started for it. Safe from any thread, any number of times.
+    public func hangUp() {
         let first = stateLock.withLock { () -> Bool in
             guard closedReason == nil else { return false }
             closedReason = "closed by the client"
@@ -118,7 +128,6 @@ public final class EnvSession: @unchecked Sendable {
             socket.abort()
         }
         SessionLoop.shared.forget(self)
-        runtime?.stop()
     }
 
     private func get(_ route: String) throws(SessionError) -> JSONValue {

@@ -87,6 +87,7 @@ _SIGNATURES: Dict[str, list] = {
     "openenv_send": [_HANDLE, _TEXT, _OUT],
     "openenv_exchange": [_HANDLE, _TEXT, _OUT],
     "openenv_is_open": [_HANDLE, ctypes.POINTER(ctypes.c_int)],
+    "openenv_hang_up": [_HANDLE],
     "openenv_close": [_HANDLE],
     "openenv_queue_new": [_OUT],
     "openenv_queue_fd": [_HANDLE, ctypes.POINTER(ctypes.c_int)],
@@ -246,8 +247,17 @@ def take_completion(lib: ctypes.CDLL, completion: Completion) -> Any:
 
 def close(handle: int) -> None:
     """Closes a session handle (idempotent)."""
+    _handle_call("openenv_close", handle)
+
+
+def hang_up(handle: int) -> None:
+    """Ends a session's conversation but keeps the handle, and the server it started (idempotent)."""
+    _handle_call("openenv_hang_up", handle)
+
+
+def _handle_call(name: str, handle: int) -> None:
     lib = library()
-    status = lib.openenv_close(handle)
+    status = getattr(lib, name)(handle)
     if status != OK:
         _raise(lib, status)
 

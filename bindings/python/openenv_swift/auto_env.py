@@ -10,7 +10,6 @@ from . import discovery
 from ._factory import Factory
 from ._native import call_json, launch_options, open_session
 from .client import generic_client_class, session_options
-from .connection import EngineConnection
 from .errors import ClientCreationError, EnvironmentNotFoundError, OpenEnvError, creation_error
 from .engine_server import EngineServer
 from .seam import engine_class, remember_server_options
@@ -55,8 +54,8 @@ class AutoEnv(Factory):
         The server: ``base_url`` if given (checked to answer); else the engine starts it (a
         local process, shared with this process's other sessions where the server allows;
         ``docker_image`` in Docker; or a container of ``container_provider``'s) and stops it
-        when the client closes. A server the engine starts comes with the client's first
-        session already open, which its first connect takes. A Hub name (``owner/space``) reaches the running Space, or its image; its
+        when the client closes; it keeps a session slot for the client until the client
+        connects. A Hub name (``owner/space``) reaches the running Space, or its image; its
         client code is installed first when not installed, only with consent
         (``trust_remote_code=True``, ``OPENENV_TRUST_REMOTE_CODE=1`` or a yes at the prompt).
 
@@ -147,8 +146,8 @@ class AutoEnv(Factory):
 def _client(client_class: type, name: str, launch: Dict[str, Any], options: Dict[str, Any], engine_only: Dict[str, Any],
             provider: Any, kwargs: Dict[str, Any]) -> Any:
     """The client, unconnected: on a server given, or one the provider or the engine starts
-    (then given to the client as its ``provider``, stopped when it closes; the engine's
-    comes with the client's first session open, see :class:`EngineServer`). Its
+    (then given to the client as its ``provider``, stopped when it closes; see
+    :class:`EngineServer`). Its
     connections to that server get ``engine_only``, the engine's own session options."""
     started: Any = None
     if launch.get("base_url") is not None:
@@ -157,9 +156,8 @@ def _client(client_class: type, name: str, launch: Dict[str, Any], options: Dict
     elif provider is not None:
         url, started = containers.start(provider, name, launch)
     else:
-        first_session = EngineConnection(open_session("openenv_from_env", name, launch), "")
-        started = EngineServer(first_session)
-        url = first_session.base_url
+        started = EngineServer(open_session("openenv_from_env", name, launch))
+        url = started.base_url
     try:
         client = client_class(base_url=url, **({"provider": started} if started is not None else {}), **kwargs)
     except BaseException as error:
@@ -173,5 +171,5 @@ def _client(client_class: type, name: str, launch: Dict[str, Any], options: Dict
         raise
     remember_server_options(client, engine_only)
     if isinstance(started, EngineServer):
-        first_session.uri = client._ws_url
+        started.expect(client._ws_url)
     return client

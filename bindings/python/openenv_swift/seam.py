@@ -59,7 +59,7 @@ def attach() -> None:
     from openenv.core import sync_client
 
     client_class = env_client.EnvClient
-    connecting = "_connect_async" if "_connect_async" in vars(client_class) else "connect"
+    connecting = _connecting_method(client_class)
     _originals["ws_connect"] = env_client.ws_connect
     _originals[connecting] = vars(client_class)[connecting]
     env_client.ws_connect = _dispatch
@@ -67,6 +67,11 @@ def attach() -> None:
     for kind in ("reset", "step", "state"):
         _originals[f"sync.{kind}"] = vars(sync_client.SyncEnvClient)[kind]
         setattr(sync_client.SyncEnvClient, kind, _blocking_request(kind, vars(sync_client.SyncEnvClient)[kind]))
+
+
+def _connecting_method(client_class: type) -> str:
+    """The name of the method that connects a client: ``_connect_async`` (0.10.0), ``connect`` (0.3.0)."""
+    return "_connect_async" if hasattr(client_class, "_connect_async") else "connect"
 
 
 def install() -> None:
@@ -112,8 +117,25 @@ def engine_class(client_class: type) -> type:
         if not hasattr(client_class, "base_url"):  # openenv-core 0.3.0 dropped it; 0.10.0 has it back
             members["base_url"] = property(_base_url, doc="The server's base URL (from the client's WebSocket URL).")
         found = type(client_class.__name__, (client_class,), members)
+        setattr(found, _connecting_method(client_class), _making_room(found, _connecting_method(client_class)))
         _engine_classes[client_class] = found
     return found
+
+
+def _making_room(engine_subclass: type, connecting: str) -> Callable[..., Any]:
+    """The connect method of ``engine_subclass``: as its base's, but an MCP client in
+    production mode on a server the engine started (an :class:`EngineServer` provider) first
+    has the slot kept for it freed, since it makes an HTTP session on the server before its
+    WebSocket joins that session."""
+
+    async def connect_method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        server = getattr(self, "_provider", None)
+        if isinstance(server, EngineServer) and getattr(self, "use_production_mode", False):
+            await server.make_room()
+        return await getattr(super(engine_subclass, self), connecting)(*args, **kwargs)
+
+    connect_method.__name__ = connect_method.__qualname__ = connecting
+    return connect_method
 
 
 def _base_url(client: Any) -> Optional[str]:
@@ -139,9 +161,11 @@ async def _dispatch(uri: str, **kwargs: Any) -> Any:
     if not uses_engine(client):
         return await _originals["ws_connect"](uri, **kwargs)
     server = getattr(client, "_provider", None)
-    first_session = server.take(uri) if isinstance(server, EngineServer) else None
-    if first_session is not None:
-        return first_session
+    if isinstance(server, EngineServer):
+        first_session = server.take(uri)
+        if first_session is not None:
+            return first_session
+        await server.make_room()
     return await connect(uri, message_timeout=getattr(client, "_message_timeout", None),
                          engine_options=_server_options.get(base_url_of(uri)), **kwargs)
 

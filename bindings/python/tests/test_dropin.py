@@ -422,7 +422,11 @@ ours = asyncio.run(episode(swift))
 with AutoEnv.from_env("toolbox", base_url=URL).sync() as env:
     env.reset()
     blocking = [sorted(tool.name for tool in env.list_tools()), env.call_tool("add", a=2, b=3), env.call_tool("shout", text="hi")]
-print(json.dumps({{"reference": reference, "ours": ours, "blocking": blocking, "is_package_class": isinstance(swift, ToolboxEnv)}}, default=str))
+# A one-session server the engine starts for the client (production-mode MCP clients of
+# openenv 0.10.0 make an HTTP session first, then join it over the WebSocket).
+started = asyncio.run(episode(AutoEnv.from_env("toolbox")))
+print(json.dumps({{"reference": reference, "ours": ours, "blocking": blocking, "started": started,
+                  "is_package_class": isinstance(swift, ToolboxEnv)}}, default=str))
 '''
 
 
@@ -444,6 +448,7 @@ def test_an_mcp_environment_through_its_own_client(template_factory, child_venv_
     assert report["reference"][0] == ["add", "shout"]
     assert report["ours"] == report["reference"]
     assert report["blocking"] == report["reference"]
+    assert report["started"] == report["reference"]
 
 
 def test_an_installed_client_that_cannot_be_imported_is_an_import_error(template_factory, child_venv_factory) -> None:
