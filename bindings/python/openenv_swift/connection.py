@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import collections
 import json
-from typing import TYPE_CHECKING, Any, Deque, Dict, Mapping, Optional, Union
+from typing import TYPE_CHECKING, Any, Deque, Dict, Mapping, Optional, Set, Union
 from urllib.parse import urlsplit, urlunsplit
 
 from . import _engine, _native, errors
@@ -64,8 +64,10 @@ class EngineConnection:
         #: The URI it was opened with (``ws://host:port/ws``), as ``websockets`` keeps it.
         self.uri = uri
         self._answers: Deque[asyncio.Future] = collections.deque()
-        #: Whether a message other than ``{"type": "close"}`` waits for its answer.
-        self._requests_in_flight = 0
+        #: The answers of ``{"type": "close"}`` messages sent (the rest are requests).
+        self._close_answers: Set[asyncio.Future] = set()
+        #: Answers a ``recv`` is waiting for (taken from ``_answers``).
+        self._awaited: Set[asyncio.Future] = set()
 
     @property
     def handle(self) -> Optional[int]:
@@ -109,13 +111,9 @@ class EngineConnection:
             answer = _engine.engine().submit(self._handle, _native.OP_TEXT, payload)
         except errors.OpenEnvError as error:
             raise _translated(error) from error
-        if len(payload) > 24 or payload.replace(b" ", b"") != _CLOSE_MESSAGE:
-            self._requests_in_flight += 1
-            answer.add_done_callback(self._request_done)
+        if len(payload) <= 24 and payload.replace(b" ", b"") == _CLOSE_MESSAGE:
+            self._close_answers.add(answer)
         self._answers.append(answer)
-
-    def _request_done(self, _: Any) -> None:
-        self._requests_in_flight -= 1
 
     async def recv(self) -> str:
         """The answer to the oldest message sent and not yet received, as the server wrote it."""
@@ -125,10 +123,13 @@ class EngineConnection:
             raise RuntimeError("recv() with no message sent: the engine pairs each answer with the message sent before it; "
                                "call send() first")
         answer = self._answers.popleft()
+        self._awaited.add(answer)
         try:
             return (await answer).decode("utf-8")
         except errors.OpenEnvError as error:
             raise _translated(error) from error
+        finally:
+            self._awaited.discard(answer)
 
     def exchange(self, message: str) -> str:
         """Sends ``message`` and returns its answer, blocking the calling thread (not an event
@@ -153,7 +154,7 @@ class EngineConnection:
             return
         self._answers.clear()
         try:
-            if self._requests_in_flight:
+            if any(not answer.done() and answer not in self._close_answers for answer in (*pending, *self._awaited)):
                 pending = []
             elif not pending and self.open:
                 pending = [_engine.engine().submit(handle, _native.OP_TEXT, _CLOSE_MESSAGE)]
