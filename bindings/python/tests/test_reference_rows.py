@@ -209,6 +209,16 @@ def test_get_env_info_of_an_unknown_name_says_so_as_the_reference() -> None:
     assert str(caught.value).splitlines()[0] == "Unknown environment: nope"
 
 
+def test_get_env_info_has_the_installed_references_keys_and_values() -> None:
+    from openenv import AutoEnv as Reference
+
+    theirs, mine = Reference.get_env_info("parrot"), AutoEnv.get_env_info("parrot")
+    assert set(mine) == set(theirs)
+    # The reference invents "<name> environment"; the package's own summary is used instead.
+    assert {key: value for key, value in mine.items() if key != "description"} == \
+        {key: value for key, value in theirs.items() if key != "description"}
+
+
 def test_the_references_own_discovery_lists_no_phantom_environment() -> None:
     code = "from openenv import AutoEnv\nAutoEnv.list_environments()\n"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180)

@@ -69,9 +69,14 @@ def test_reset_arguments_and_state_counting(faulty: Server) -> None:
 
 
 def test_without_installed_classes_results_are_dicts(faulty: Server) -> None:
+    from openenv.core import GenericEnvClient as Reference
+
+    with Reference(base_url=faulty.url).sync() as reference:
+        expected = reference.step({"message": "hi"})
     with AutoEnv.from_env("someone/faulty-env", base_url=faulty.url, skip_install=True).sync() as env:
         result = env.step({"message": "hi"})
-        assert result.observation == {"echoed_message": "hi", "message_length": 2}
+        assert result.observation == expected.observation  # as the installed reference gives it
+        assert result.observation["echoed_message"] == "hi" and result.observation["message_length"] == 2
         assert (result.reward, result.done) == (pytest.approx(0.2), False)
         assert env.state()["step_count"] == 1
 
