@@ -101,7 +101,7 @@ import Testing
         ("http://127.0.0.1:8000", "http://127.0.0.1:8000", "ws://127.0.0.1:8000/ws"),
         ("https://owner-space.hf.space", "https://owner-space.hf.space", "wss://owner-space.hf.space/ws"),
         ("localhost:9000/prefix/", "http://localhost:9000/prefix", "ws://localhost:9000/prefix/ws"),
-        ("ws://[::1]:8000/a/b?x=1", "http://[::1]:8000/a/b", "ws://[::1]:8000/a/b/ws"),
+        ("ws://[::1]:8000/a/b?x=1", "http://[::1]:8000/a/b", "ws://[::1]:8000/a/b/ws?x=1"),
         ("HTTP://Example.com:80", "http://Example.com", "ws://Example.com/ws"),
     ])
     func derivesTheEndpoints(_ url: String, _ http: String, _ webSocket: String) throws {

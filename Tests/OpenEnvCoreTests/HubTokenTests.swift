@@ -61,11 +61,12 @@ import Testing
         let restore = tokenEnvironment(["HF_TOKEN": "hf_abc"])
         defer { restore() }
         do {
+            let local = try ServerAddress("http://127.0.0.1:9")
             let options = try LaunchOptions(json: ["base_url": "http://127.0.0.1:9"])
-            #expect(options.session(for: "owner/space").bearerToken == "hf_abc")
-            #expect(options.session(for: "parrot").bearerToken == nil)
-            #expect(try LaunchOptions(json: [:]).session(for: "owner/space").bearerToken == nil)
-            #expect(try LaunchOptions(json: ["base_url": "http://127.0.0.1:9", "bearer_token": "t"]).session(for: "owner/space").bearerToken == "t")
+            #expect(try options.session(for: "owner/space").authorization(for: local) == "Bearer hf_abc")
+            #expect(try options.session(for: "parrot").authorization(for: local) == nil)
+            #expect(try LaunchOptions(json: [:]).session(for: "owner/space").authorization(for: local) == nil)
+            #expect(try LaunchOptions(json: ["base_url": "http://127.0.0.1:9", "bearer_token": "t"]).session(for: "owner/space").authorization(for: local) == "Bearer t")
         }
     }
 
