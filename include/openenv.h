@@ -173,10 +173,11 @@ int openenv_list_text(const char *kind, const char *options_json, char **out_tex
  *                                    with "hub_space"; to no other.
  *   "hub_space": false               true: this server stands for a Hugging Face Space (its
  *                                    server at another address), so it gets the Hugging Face token.
- *   "headers": {"Name": "value"}     extra headers of the WebSocket upgrade (and of schema and
- *                                    metadata requests); an "Authorization" here replaces the
- *                                    token's. Names the handshake sets itself (Host, Upgrade,
- *                                    Connection, Sec-WebSocket-*) are refused.
+ *   "headers": {"Name": "value"}     extra headers of the WebSocket upgrade; an "Authorization"
+ *                                    here replaces the token's, there and in schema and metadata
+ *                                    requests (which carry no other of these headers). Names the
+ *                                    handshake sets itself (Host, Upgrade, Connection,
+ *                                    Sec-WebSocket-*, Content-Length) are refused.
  *   "ping_interval": 20              seconds between keep-alive pings while the session is idle
  *                                    (default: none). Pings go out from the engine's I/O loop.
  *   "ping_timeout": 20               seconds a ping waits for its pong (default: message_timeout);

@@ -24,8 +24,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # Two virtualenvs, one per OpenEnv release users have: .venv with openenv-core 0.3.0 (the
-# whole Python suite runs there) and .venv-openenv-0.10 with openenv 0.10.0 (the client-facing
-# suites run there too). Each gets the openenv_swift wheel and a parrot_env made by its own
+# whole Python suite runs there) and .venv-openenv-0.10 with openenv 0.10.0 (the suite runs
+# there too, but for the files scripts/test.sh names). Each gets the openenv_swift wheel and a parrot_env made by its own
 # reference's `openenv init`.
 make_venv() {  # make_venv DIR REQUIREMENT
   local venv=$1 requirement=$2

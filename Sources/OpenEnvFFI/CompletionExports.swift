@@ -102,21 +102,26 @@ public func openenv_run_batch(
 public func openenv_send(
     _ env: OpaquePointer?, _ message: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 {
-    exported {
-        let out = try checkOut(out, named: "out_json")
-        let session = try sessionHandles.session(env)
-        try give(String(decoding: session.perform(request(4, message)), as: UTF8.self), to: out)
-    }
+    performed(env, op: 4, message, out: out, named: "out_json")
 }
 
 @_cdecl("openenv_exchange")
 public func openenv_exchange(
     _ env: OpaquePointer?, _ text: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 {
+    performed(env, op: 5, text, out: out, named: "out_text")
+}
+
+/// `openenv_send` and `openenv_exchange`: performs request `op` with its text argument on the
+/// caller's thread and gives back the answer's text.
+private func performed(
+    _ env: OpaquePointer?, op: Int32, _ argument: UnsafePointer<CChar>?, out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+    named outName: String
+) -> Int32 {
     exported {
-        let out = try checkOut(out, named: "out_text")
+        let out = try checkOut(out, named: outName)
         let session = try sessionHandles.session(env)
-        try give(String(decoding: session.perform(request(5, text)), as: UTF8.self), to: out)
+        try give(String(decoding: session.perform(request(op, argument)), as: UTF8.self), to: out)
     }
 }
 
