@@ -22,7 +22,7 @@ let package = Package(
             name: "OpenEnvCore",
             dependencies: ["COpenSSL", "CLinux", "CYAML"]
         ),
-        .target(name: "OpenEnvFFI", dependencies: ["OpenEnvCore", "COpenEnvABI"]),
+        .target(name: "OpenEnvFFI", dependencies: ["OpenEnvCore", "COpenEnvABI", "CLinux"]),
         .executableTarget(
             name: "openenv-swift",
             dependencies: [
@@ -30,6 +30,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "OpenEnvCoreTests", dependencies: ["OpenEnvCore"]),
+        // The C ABI's thread cases are here too (CABIThreadTests), so that the sanitizer
+        // passes of `swift test` see the exports' locking.
+        .testTarget(name: "OpenEnvCoreTests", dependencies: ["OpenEnvCore", "OpenEnvFFI", "COpenEnvABI"]),
     ]
 )

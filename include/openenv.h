@@ -27,6 +27,12 @@
  * interleaved on the wire. openenv_close may be called while another thread is inside a call
  * on the same handle; that call then fails with OPENENV_CLOSED. Blocking calls each have a
  * timeout (see the session options).
+ *
+ * Stack: JSON is read, checked and written recursively, one frame per nesting level (at most
+ * 128 levels), so every call needs 48 KiB of stack left when it is made: call from threads with
+ * a stack of at least 64 KiB. A call made with less fails with OPENENV_INVALID_ARGUMENT, does
+ * nothing, and its message says how much was left (a thread of 32 KiB, say, gets that, never
+ * a crash). Threads made with the system's defaults (8 MiB on Linux) are far above it.
  */
 #ifndef OPENENV_H
 #define OPENENV_H
@@ -365,12 +371,17 @@ int openenv_queue_fd(openenv_queue *queue, int *out_fd);
  * Takes up to `capacity` finished completions into out[0..*out_count), oldest first. With
  * timeout_s > 0 it waits up to that many seconds for the first one when none waits; 0 never
  * waits; a negative timeout waits without limit. *out_count is 0 when none came in time.
+ * When another thread releases the queue (openenv_queue_free) during the call, the call
+ * returns at once with OPENENV_CLOSED and *out_count 0.
  */
 int openenv_collect(openenv_queue *queue, openenv_completion *out, size_t capacity, double timeout_s, size_t *out_count);
 
 /*
- * Releases a queue. Requests still unfinished on it complete into nothing. NULL, and a queue
- * already released, are accepted (OPENENV_OK); a pointer that was never a queue is refused
+ * Releases a queue. Completions waiting in it are dropped (nothing leaks) and requests
+ * still unfinished on it complete into nothing. Threads waiting in openenv_collect on it wake
+ * at once with OPENENV_CLOSED; the queue's memory and descriptor stay valid until the last of
+ * them has returned, so releasing under a waiting collector is safe. NULL, and a queue already
+ * released, are accepted (OPENENV_OK); a pointer that was never a queue is refused
  * (OPENENV_INVALID_ARGUMENT).
  */
 int openenv_queue_free(openenv_queue *queue);

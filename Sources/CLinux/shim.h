@@ -12,5 +12,6 @@
 int pipe2(int descriptors[2], int flags);
 int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *actions, int from);
 int pthread_setname_np(pthread_t thread, const char *name);
+int pthread_getattr_np(pthread_t thread, pthread_attr_t *attributes);
 
 #endif

@@ -25,7 +25,9 @@ public func openenv_queue_fd(_ queue: OpaquePointer?, _ out: UnsafeMutablePointe
 public func openenv_queue_free(_ queue: OpaquePointer?) -> Int32 {
     exported {
         guard let queue else { return }
-        _ = try queueHandles.remove(queue, named: "queue")
+        // Collectors waiting on it hold their own reference: they wake, and the queue (and its
+        // descriptor) goes when the last of them leaves.
+        try queueHandles.remove(queue, named: "queue")?.close()
     }
 }
 
@@ -41,6 +43,9 @@ public func openenv_collect(
         guard let out, capacity > 0 else { throw FFIError(.invalidArgument, "out is NULL or capacity is 0; pass an array of openenv_completion and its length") }
         guard !timeout.isNaN else { throw FFIError(.invalidArgument, "timeout_s is NaN; pass seconds, 0 for no wait or a negative number for no limit") }
         let completions = queue.collect(maximum: capacity, timeout: timeout)
+        if completions.isEmpty && queue.isClosed {
+            throw FFIError(.closed, "the queue was released (openenv_queue_free) during this call; make a new one with openenv_queue_new")
+        }
         for (index, completion) in completions.enumerated() { out[index] = cCompletion(completion) }
         count.pointee = completions.count
     }
@@ -138,7 +143,7 @@ private func request(_ op: Int32, _ pointer: UnsafePointer<CChar>?) throws(FFIEr
         } catch {
             throw FFIError(error)
         }
-    case 5: return .text(Array(try string(pointer, named: "json").utf8))
+    case 5: return .text(Array(try string(pointer, named: "text").utf8))
     default:
         throw FFIError(.invalidArgument, "op is \(op); pass OPENENV_OP_RESET, OPENENV_OP_STEP, OPENENV_OP_STATE, OPENENV_OP_MESSAGE or OPENENV_OP_TEXT")
     }

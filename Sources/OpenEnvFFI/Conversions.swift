@@ -3,10 +3,12 @@ import Glibc
 #endif
 import OpenEnvCore
 
-/// Runs one exported call: converts a thrown error into its status and the thread's last
-/// error message, and a success into `OPENENV_OK`.
+/// Runs one exported call: refuses a thread with too little stack left (``CallerStack``),
+/// converts a thrown error into its status and the thread's last error message, and a
+/// success into `OPENENV_OK`.
 func exported(_ body: () throws -> Void) -> Int32 {
     do {
+        try CallerStack.requireRoom()
         try body()
         return Status.ok.rawValue
     } catch {

@@ -1,5 +1,4 @@
 import OpenEnvCore
-import Synchronization
 
 /// Objects handed out to C as opaque handles: sessions, completion queues.
 ///
@@ -8,8 +7,10 @@ import Synchronization
 /// number the library never handed out (a small integer cast to a handle, a corrupted pointer)
 /// fails the check (OPENENV_INVALID_ARGUMENT) and cannot reach another caller's session.
 /// Either way: an error, never a crash or a double free.
-final class HandleTable<Object: AnyObject & Sendable>: Sendable {
-    private let objects = Mutex<[UInt: Object]>([:])
+final class HandleTable<Object: AnyObject & Sendable>: @unchecked Sendable {
+    /// Guards `objects` (a pthread lock, which ThreadSanitizer sees; see `Mutex`).
+    private let lock = Mutex()
+    private var objects: [UInt: Object] = [:]
     private let key = UInt.random(in: 1...UInt.max) | 1
     /// What a handle is, and the call that makes one, for error messages.
     private let kind: String
@@ -22,7 +23,7 @@ final class HandleTable<Object: AnyObject & Sendable>: Sendable {
 
     /// Registers an object and returns its handle.
     func insert(_ object: Object) -> OpaquePointer {
-        objects.withLock { objects in
+        lock.withLock {
             var handle: UInt
             repeat {
                 let random = UInt.random(in: 1...(1 << 47))
@@ -37,7 +38,7 @@ final class HandleTable<Object: AnyObject & Sendable>: Sendable {
     func object(_ handle: OpaquePointer?, named name: String) throws(FFIError) -> Object {
         guard let handle else { throw FFIError(.invalidArgument, "\(name) is NULL; pass a handle from \(opener)") }
         try requireGenuine(handle, named: name)
-        let object = objects.withLock { $0[UInt(bitPattern: handle)] }
+        let object = lock.withLock { objects[UInt(bitPattern: handle)] }
         guard let object else {
             throw FFIError(.closed, "the \(kind) handle is closed or was never opened; make a new one with \(opener)")
         }
@@ -47,7 +48,7 @@ final class HandleTable<Object: AnyObject & Sendable>: Sendable {
     /// Removes `handle` and returns its object, or nil when it is closed already.
     func remove(_ handle: OpaquePointer, named name: String) throws(FFIError) -> Object? {
         try requireGenuine(handle, named: name)
-        return objects.withLock { $0.removeValue(forKey: UInt(bitPattern: handle)) }
+        return lock.withLock { objects.removeValue(forKey: UInt(bitPattern: handle)) }
     }
 
     private func check(_ random: UInt) -> UInt {

@@ -15,9 +15,7 @@ public func openenv_validate_action(
     exported {
         let out = try checkOut(out, named: "out_json")
         let parsedSchema = try actionSchema(schema)
-        guard action != nil, let fields = try json(action, named: "action_json").objectValue else {
-            throw FFIError(.invalidArgument, "action_json must be a JSON object, e.g. {\"message\": \"hi\"}")
-        }
+        let fields = try object(action, named: "action_json", orEmpty: false)
         switch parsedSchema.validate(fields) {
         case .success(let completed): try give(JSONValue.object(completed).serialized(), to: out)
         case .failure(let error):

@@ -144,9 +144,13 @@ public func openenv_close(_ env: OpaquePointer?) -> Int32 {
     }
 }
 
-/// A JSON object argument. NULL or "" means `{}` where `orEmpty`; anything but an object is refused.
+/// A JSON object argument. NULL or "" means `{}` where `orEmpty`, and is refused (naming which
+/// it was) where not; anything but an object is refused.
 func object(_ pointer: UnsafePointer<CChar>?, named name: String, orEmpty: Bool = true) throws(FFIError) -> JSONObject {
-    guard orEmpty || pointer != nil else { throw FFIError(.invalidArgument, "\(name) is NULL; pass the action as a JSON object") }
+    if !orEmpty {
+        guard let pointer else { throw FFIError(.invalidArgument, "\(name) is NULL; pass the action as a JSON object, e.g. {\"message\": \"hi\"}") }
+        guard pointer.pointee != 0 else { throw FFIError(.invalidArgument, "\(name) is an empty string; pass the action as a JSON object, e.g. {\"message\": \"hi\"}") }
+    }
     guard let fields = try json(pointer, named: name).objectValue else {
         throw FFIError(.invalidArgument, "\(name) must be a JSON object, e.g. {\"message\": \"hi\"}")
     }

@@ -1,6 +1,7 @@
 /* The C ABI as a hostile caller uses it: NULL for every pointer argument of every function,
  * handles that were never made, closed handles, double closes, a close racing a call, and
- * last-error messages on two threads at once; option numbers of every kind. Every case must
+ * last-error messages on two threads at once; a queue released under waiting collectors;
+ * threads with small stacks; option numbers of every kind. Every case must
  * return its documented status. Run under AddressSanitizer by the test suite.
  * Usage: misuse_test BASE_URL SILENT_URL   (a live server, and one that never answers)
  * Prints "N passed, N failed" last. */
@@ -25,23 +26,65 @@ static void *blocked_call(void *env) {
     return NULL;
 }
 
-/* Nesting at the JSON limit, read, checked and written on a thread with a 64 KiB stack. */
-static int nested_status[2];
+/* Nesting at the JSON limit on threads with small stacks: the document, and its thread's results. */
+static char deep_document[2 * 129 + 16];
 
-static void *parse_deep(void *unused) {
-    (void)unused;
-    static char document[2 * 129 + 16];
-    for (int levels = 128; levels <= 129; levels++) { /* {"x": [[...]]}: the object is one level */
-        int inner = levels - 1;
-        strcpy(document, "{\"x\": ");
-        size_t at = strlen(document);
-        memset(document + at, '[', (size_t)inner);
-        memset(document + at + inner, ']', (size_t)inner);
-        strcpy(document + at + 2 * inner, "}");
+static void nest(int levels) { /* {"x": [[...]]}: the object is one level */
+    int inner = levels - 1;
+    strcpy(deep_document, "{\"x\": ");
+    size_t at = strlen(deep_document);
+    memset(deep_document + at, '[', (size_t)inner);
+    memset(deep_document + at + inner, ']', (size_t)inner);
+    strcpy(deep_document + at + 2 * inner, "}");
+}
+
+struct deep_run {
+    openenv_env *env;          /* a live session to step with the deepest action */
+    int validated[2];          /* validate_action at 128 and 129 levels */
+    int stepped;               /* step with an action whose answer nests 128 levels */
+    char message[256];         /* the last error after validating 128 levels */
+    char step_error[256];      /* the last error after stepping */
+};
+
+static void *parse_deep(void *argument) {
+    struct deep_run *run = argument;
+    for (int levels = 128; levels <= 129; levels++) {
+        nest(levels);
         char *out = NULL;
-        nested_status[levels - 128] = openenv_validate_action("{\"type\": \"object\"}", document, &out);
+        run->validated[levels - 128] = openenv_validate_action("{\"type\": \"object\"}", deep_document, &out);
         openenv_string_free(out);
+        if (levels == 128) snprintf(run->message, sizeof run->message, "%s", openenv_last_error());
     }
+    nest(122); /* the server's answer (an error quoting the action) nests it about 6 levels deeper: near 128 */
+    char *out = NULL;
+    run->stepped = openenv_step(run->env, deep_document, &out);
+    openenv_string_free(out);
+    snprintf(run->step_error, sizeof run->step_error, "%s", run->stepped ? openenv_last_error() : "");
+    return NULL;
+}
+
+static void run_on_stack(size_t kib, struct deep_run *run) {
+    pthread_attr_t attributes;
+    pthread_attr_init(&attributes);
+    pthread_attr_setstacksize(&attributes, kib * 1024);
+    pthread_t thread;
+    pthread_create(&thread, &attributes, parse_deep, run);
+    pthread_join(thread, NULL);
+    pthread_attr_destroy(&attributes);
+}
+
+/* Collectors blocked on a queue that another thread releases. */
+struct collector {
+    openenv_queue *queue;
+    int status;
+    size_t count;
+};
+
+static void *collect_forever(void *argument) {
+    struct collector *collector = argument;
+    openenv_completion completions[4];
+    collector->count = 99;
+    collector->status = openenv_collect(collector->queue, completions, 4, -1, &collector->count);
     return NULL;
 }
 
@@ -209,14 +252,56 @@ int main(int argc, char **argv) {
     CHECK(strstr(openenv_last_error(), "no-such-environment-here") != NULL, "this thread keeps its message: %s", openenv_last_error());
     CHECK(strstr(other_thread_error, "no-such-environment-here") == NULL && other_thread_error[0] != 0, "the other thread has its own");
 
-    pthread_attr_t small_stack;
-    pthread_attr_init(&small_stack);
-    pthread_attr_setstacksize(&small_stack, 64 * 1024);
-    pthread_t deep;
-    pthread_create(&deep, &small_stack, parse_deep, NULL);
-    pthread_join(deep, NULL);
-    CHECK(nested_status[0] == OPENENV_OK && nested_status[1] == OPENENV_INVALID_ARGUMENT,
-          "128 levels read, checked and written on a 64 KiB stack; 129 refused: %d %d", nested_status[0], nested_status[1]);
+    /* 64 KiB of stack is enough for the deepest document, read, checked, written and sent;
+     * 32 KiB is refused with a message that says so, never a crash. */
+    openenv_env *deep_env = NULL;
+    CHECK(openenv_connect(url, NULL, &deep_env) == OPENENV_OK, "connect: %s", openenv_last_error());
+    struct deep_run roomy = {deep_env, {-1, -1}, -1, "", ""}, cramped = {deep_env, {-1, -1}, -1, "", ""};
+    run_on_stack(32, &cramped); /* first: glibc would hand a later thread the 64 KiB stack it caches */
+    CHECK(cramped.validated[0] == INVALID && cramped.validated[1] == INVALID && cramped.stepped == INVALID,
+          "a 32 KiB stack is refused: %d %d %d", cramped.validated[0], cramped.validated[1], cramped.stepped);
+    CHECK(strstr(cramped.message, "KiB of stack left") != NULL, "the refusal says why: %s", cramped.message);
+    run_on_stack(64, &roomy);
+    CHECK(roomy.validated[0] == OPENENV_OK && roomy.validated[1] == OPENENV_INVALID_ARGUMENT,
+          "128 levels read, checked and written on a 64 KiB stack; 129 refused: %d %d", roomy.validated[0], roomy.validated[1]);
+    CHECK(roomy.stepped == OPENENV_OK || roomy.stepped == OPENENV_SERVER_ERROR, "an action answered at 128 levels stepped on a 64 KiB stack: %d %s", roomy.stepped, roomy.step_error);
+    openenv_close(deep_env);
+
+    /* Small items: an empty action, a NULL action to check, one problem reached twelve ways. */
+    openenv_env *small = NULL;
+    CHECK(openenv_connect(url, NULL, &small) == OPENENV_OK, "connect: %s", openenv_last_error());
+    CHECK(openenv_step(small, "", &out) == INVALID && strstr(openenv_last_error(), "empty") != NULL,
+          "an empty action is refused, not sent as {}: %s", openenv_last_error());
+    CHECK(openenv_submit(small, queue, OPENENV_OP_STEP, "", 1) == INVALID, "an empty submitted action is refused too");
+    openenv_close(small);
+    CHECK(openenv_validate_action("{\"type\":\"object\"}", NULL, &out) == INVALID && strstr(openenv_last_error(), "action_json is NULL") != NULL,
+          "a NULL action is named as NULL: %s", openenv_last_error());
+    const char *twelve = "{\"type\": \"object\", \"properties\": {\"n\": {\"allOf\": [{\"type\": \"integer\"}, {\"type\": \"integer\"}, "
+                         "{\"type\": \"integer\"}, {\"type\": \"integer\"}, {\"type\": \"integer\"}, {\"type\": \"integer\"}, {\"type\": \"integer\"}, "
+                         "{\"type\": \"integer\"}, {\"type\": \"integer\"}, {\"type\": \"integer\"}, {\"type\": \"integer\"}, {\"type\": \"integer\"}]}}}";
+    CHECK(openenv_validate_action(twelve, "{\"n\": \"x\"}", &out) == OPENENV_INVALID_ACTION, "allOf mismatch");
+    CHECK(openenv_last_error_details(&out) == OPENENV_OK && strstr(out, "\"problems\":[\"field 'n': expected integer, got") != NULL
+              && strstr(strstr(out, "expected integer") + 1, "expected integer") == NULL,
+          "one problem listed once: %s", out);
+    openenv_string_free(out);
+
+    /* Releasing a queue wakes every collector blocked on it, with OPENENV_CLOSED. */
+    openenv_queue *doomed = NULL;
+    CHECK(openenv_queue_new(&doomed) == OPENENV_OK, "queue_new");
+    struct collector collectors[3];
+    pthread_t collector_threads[3];
+    for (int index = 0; index < 3; index++) {
+        collectors[index] = (struct collector){doomed, -1, 99};
+        pthread_create(&collector_threads[index], NULL, collect_forever, &collectors[index]);
+    }
+    usleep(300000);
+    CHECK(openenv_queue_free(doomed) == OPENENV_OK, "queue_free under waiting collectors");
+    for (int index = 0; index < 3; index++) {
+        pthread_join(collector_threads[index], NULL);
+        CHECK(collectors[index].status == OPENENV_CLOSED && collectors[index].count == 0,
+              "collector %d woke with OPENENV_CLOSED: %d, %zu", index, collectors[index].status, collectors[index].count);
+    }
+    CHECK(openenv_collect(doomed, &completion, 1, -1, &count) == OPENENV_CLOSED, "a released queue is closed");
 
     CHECK(openenv_queue_free(queue) == OPENENV_OK, "queue_free");
     printf("%d passed, %d failed\n", checks - failures, failures);

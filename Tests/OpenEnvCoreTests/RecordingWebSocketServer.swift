@@ -4,16 +4,27 @@ import Foundation
 
 /// A loopback WebSocket server for one client that accepts the upgrade, keeps the request
 /// head, counts the client's pings, and answers nothing: not pings, not messages. Shows what
-/// the engine sends, and what it does when a server goes quiet.
+/// the engine sends, and what it does when a server goes quiet or hangs up.
 final class RecordingWebSocketServer: @unchecked Sendable {
+    /// When the server hangs up with no word (no HTTP answer, no close frame).
+    enum HangUp {
+        case never
+        /// Having read the request head, before answering it.
+        case beforeAnswering
+        /// When the first message (a text or binary frame) arrives after the upgrade.
+        case onFirstMessage
+    }
+
     let url: String
+    private let hangUp: HangUp
     private let listener: Int32
     private let lock = NSLock()
     private var head = ""
     private var pings = 0
     private let done = DispatchSemaphore(value: 0)
 
-    init() {
+    init(hangingUp hangUp: HangUp = .never) {
+        self.hangUp = hangUp
         let (descriptor, port) = LocalServerProcess.loopbackSocket()
         listener = descriptor
         url = "http://127.0.0.1:\(port)"
@@ -44,6 +55,7 @@ final class RecordingWebSocketServer: @unchecked Sendable {
         }
         let text = String(decoding: received, as: UTF8.self)
         lock.withLock { head = text.components(separatedBy: "\r\n\r\n")[0] }
+        guard hangUp != .beforeAnswering else { return }
         let key = text.components(separatedBy: "\r\n").first { $0.lowercased().hasPrefix("sec-websocket-key:") }?
             .dropFirst("sec-websocket-key:".count).trimmingCharacters(in: .whitespaces) ?? ""
         let accept = base64(sha1(Array((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").utf8)))
@@ -53,6 +65,7 @@ final class RecordingWebSocketServer: @unchecked Sendable {
         while true {
             while let (opcode, length) = received.frameHeader, received.count >= length {
                 if opcode == 0x9 { lock.withLock { pings += 1 } }
+                if hangUp == .onFirstMessage && (opcode == 0x1 || opcode == 0x2) { return }
                 received.removeFirst(length)
             }
             let count = read(connection, &buffer, buffer.count)

@@ -14,6 +14,27 @@ struct TransportErrorTests {
                 && text.components(separatedBy: "Is the environment server running there?").count == 2
         }
     }
+
+    @Test func anHTTPHangUpIsNotToldInWebSocketWords() throws {
+        let server = RecordingWebSocketServer(hangingUp: .beforeAnswering)
+        let address = try ServerAddress(server.url)
+        #expect {
+            _ = try HTTPClient.getJSON(address, route: "/schema", timeout: 10, maximumSize: 1 << 20)
+        } throws: { error in
+            "\(error)" == "the server closed the connection: it hung up before the whole answer came (end of stream)"
+        }
+    }
+
+    @Test func aWebSocketHangUpSaysNoCloseFrameCame() throws {
+        let server = RecordingWebSocketServer(hangingUp: .onFirstMessage)
+        let session = try EnvSession(baseURL: server.url, options: SessionOptions())
+        defer { session.close() }
+        #expect {
+            _ = try session.state()
+        } throws: { error in
+            "\(error)" == "the server closed the connection: the connection was closed without a close frame"
+        }
+    }
 }
 
 @Suite struct ServerErrorTests {

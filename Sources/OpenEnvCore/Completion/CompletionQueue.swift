@@ -15,6 +15,7 @@ public final class CompletionQueue: @unchecked Sendable {
     private let lock = Mutex()
     private var waiting: [Completion] = []
     private var taken = 0
+    private var closed = false
 
     /// A new, empty queue.
     public init() throws(SessionError) {
@@ -28,21 +29,23 @@ public final class CompletionQueue: @unchecked Sendable {
         Glibc.close(descriptor)
     }
 
-    /// Adds a completion; makes the descriptor readable if it was not.
+    /// Adds a completion; makes the descriptor readable if it was not. A closed queue drops it.
     public func post(_ completion: Completion) {
         lock.withLock {
+            guard !closed else { return }
             waiting.append(completion)
             if waiting.count - taken == 1 { _ = eventfd_write(descriptor, 1) }
         }
     }
 
     /// Completions waiting now, at most `maximum`, oldest first. With a `timeout` (seconds;
-    /// negative: no limit), waits that long for the first one if none is waiting.
+    /// negative: no limit), waits that long for the first one if none is waiting. A closed
+    /// queue gives none, and a wait returns as soon as the queue is closed.
     public func collect(maximum: Int, timeout: Double = 0) -> [Completion] {
         guard maximum > 0 else { return [] }
         if timeout != 0 {
             let deadline = timeout < 0 ? nil : Deadline(seconds: timeout)
-            while lock.withLock({ waiting.count == taken }) {
+            while lock.withLock({ waiting.count == taken && !closed }) {
                 var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
                 let milliseconds = deadline.map { $0.remainingMilliseconds } ?? -1
                 if poll(&poller, 1, milliseconds) == 0 { break }
@@ -50,6 +53,7 @@ public final class CompletionQueue: @unchecked Sendable {
             }
         }
         return lock.withLock {
+            guard !closed else { return [] }
             let end = min(waiting.count, taken + maximum)
             let batch = Array(waiting[taken..<end])
             taken = end
@@ -62,6 +66,22 @@ public final class CompletionQueue: @unchecked Sendable {
             return batch
         }
     }
+
+    /// Closes the queue: waiting completions are dropped, later ones too, and every thread
+    /// waiting in `collect` returns at once with none. The descriptor stays readable from now
+    /// on, so no waiter can miss the wake-up; it is closed when the last reference goes.
+    public func close() {
+        lock.withLock {
+            guard !closed else { return }
+            closed = true
+            waiting.removeAll()
+            taken = 0
+            _ = eventfd_write(descriptor, 1)
+        }
+    }
+
+    /// Whether `close` was called.
+    public var isClosed: Bool { lock.withLock { closed } }
 
     /// How many completions wait.
     public var count: Int { lock.withLock { waiting.count - taken } }

@@ -70,7 +70,12 @@ public struct ActionSchema: Sendable {
             problems += check(value, against: field.schema, at: name, depth: 0, budget: budget)
             completed[name] = value
         }
-        guard problems.isEmpty else { return .failure(ActionValidationError(title: title, problems: problems)) }
+        guard problems.isEmpty else {
+            // One problem reached by several paths (an allOf naming the same rule twice, a
+            // definition used by several branches) is listed once, where it came first.
+            var seen = Set<String>()
+            return .failure(ActionValidationError(title: title, problems: problems.filter { seen.insert($0).inserted }))
+        }
         var ordered = JSONObject()
         for field in fields {
             if let value = completed[field.name] ?? field.defaultValue { ordered[field.name] = value }

@@ -137,7 +137,7 @@ final class TCPConnection: ByteStream, @unchecked Sendable {
         while true {
             let count = Glibc.recv(descriptor, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT))
             if count > 0 { return count }
-            if count == 0 { throw .connectionClosed("the connection was closed without a close frame") }
+            if count == 0 { throw .connectionClosed(TransportError.endOfStream) }
             if errno == EINTR { continue }
             if errno == EAGAIN || errno == EWOULDBLOCK { return 0 }
             throw .connectionClosed("reading failed (\(String(cString: strerror(errno))))")
@@ -151,7 +151,7 @@ final class TCPConnection: ByteStream, @unchecked Sendable {
             try applyReceiveDeadline(deadline)
             let count = Glibc.recv(descriptor, buffer.baseAddress, buffer.count, 0)
             if count > 0 { return count }
-            if count == 0 { throw .connectionClosed("the connection was closed without a close frame") }
+            if count == 0 { throw .connectionClosed(TransportError.endOfStream) }
             if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR {
                 if deadline.remainingMilliseconds == 0 { throw .timedOut(operation(), seconds: deadline.seconds) }
                 continue

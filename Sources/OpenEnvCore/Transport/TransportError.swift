@@ -17,6 +17,17 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
     /// The server refused the request without valid authorization (HTTP 401 or 403).
     case notAuthorized(String, status: Int)
 
+    /// The reason a byte stream gives when the server ends the connection with nothing more
+    /// said. Neutral on purpose: the same stream carries HTTP requests and WebSocket frames,
+    /// and the WebSocket layer says it in its own words (``inWebSocketTerms``).
+    static let endOfStream = "it hung up before the whole answer came (end of stream)"
+
+    /// This error as the WebSocket layer reports it: a bare end of stream is a connection
+    /// closed without a close frame.
+    var inWebSocketTerms: TransportError {
+        self == .connectionClosed(Self.endOfStream) ? .connectionClosed("the connection was closed without a close frame") : self
+    }
+
     public var description: String {
         switch self {
         case .invalidURL(let url, let reason): return "invalid server URL \(quoted(url)): \(reason)"

@@ -161,6 +161,7 @@ final class WebSocketConnection: @unchecked Sendable {
                 decoder.append(UnsafeRawBufferPointer(rebasing: chunk[0..<count]))
             }
         } catch {
+            let error = error.inWebSocketTerms
             markClosed(error)
             throw error
         }
@@ -238,6 +239,7 @@ final class WebSocketConnection: @unchecked Sendable {
             }
             return true
         } catch {
+            let error = error.inWebSocketTerms
             markClosed(error)
             throw error
         }
@@ -277,6 +279,7 @@ final class WebSocketConnection: @unchecked Sendable {
                 decoder.append(UnsafeRawBufferPointer(rebasing: chunk[0..<count]))
             }
         } catch {
+            let error = error.inWebSocketTerms
             markClosed(error)
             throw error
         }
