@@ -61,9 +61,20 @@ final class SessionLoop: @unchecked Sendable {
     private var wakePending = false
     // The loop thread's own state.
     private var sessions: [Int32: EnvSession] = [:]
-    private var active: [ObjectIdentifier: EnvSession] = [:]
+    /// Sessions with a request (or keep-alive ping) on the wire.
+    private var onWire: [ObjectIdentifier: EnvSession] = [:]
+    /// Sessions whose next request waits for a blocking call to let go of the session
+    /// (retried every millisecond).
+    private var lockWaiters: [ObjectIdentifier: EnvSession] = [:]
     /// Sessions with a `ping_interval`, pinged while idle.
     private var keptAlive: [ObjectIdentifier: EnvSession] = [:]
+    /// No request on the wire times out before this (monotonic nanoseconds); a lower bound,
+    /// made exact whenever it passes. The loop scans `onWire` for time-outs only then, not at
+    /// every wake-up: with a thousand sessions stepping, a scan per answer would cost more
+    /// than the answers.
+    private var earliestDeadline = UInt64.max
+    /// No keep-alive ping is due before this (monotonic nanoseconds); a lower bound, as above.
+    private var earliestPing = UInt64.max
 
     private init() {
         epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
@@ -138,6 +149,7 @@ final class SessionLoop: @unchecked Sendable {
             case .keepAlive(let session):
                 guard let interval = session.options.pingInterval else { continue }
                 session.submissions.nextPing = Deadline(seconds: interval).uptimeNanoseconds
+                earliestPing = min(earliestPing, session.submissions.nextPing)
                 keptAlive[ObjectIdentifier(session)] = session
             case .forget(let session):
                 keptAlive[ObjectIdentifier(session)] = nil
@@ -196,13 +208,15 @@ final class SessionLoop: @unchecked Sendable {
                 for submission in waiting { submission.deliver(.failure(.closed(reason: closeReason))) }
                 unregister(session)
             }
-            active[ObjectIdentifier(session)] = nil
+            onWire[ObjectIdentifier(session)] = nil
+            lockWaiters[ObjectIdentifier(session)] = nil
             return false
         }
         guard session.callLock.tryLock() else {
-            active[ObjectIdentifier(session)] = session
+            lockWaiters[ObjectIdentifier(session)] = session
             return false
         }
+        lockWaiters[ObjectIdentifier(session)] = nil
         let submission = state.pending[state.head]
         state.head += 1
         let frame = submission.request?.frame ?? []
@@ -213,10 +227,7 @@ final class SessionLoop: @unchecked Sendable {
             submission.deliver(.failure(error))
             return begin(session)
         }
-        state.current = submission
-        state.deadline = Deadline(seconds: session.options.messageTimeout).uptimeNanoseconds
-        active[ObjectIdentifier(session)] = session
-        register(session)
+        putOnWire(session, submission, timeout: session.options.messageTimeout)
         do throws(TransportError) {
             try session.socket.queue(text: frame)
         } catch {
@@ -224,6 +235,16 @@ final class SessionLoop: @unchecked Sendable {
             return state.current != nil || begin(session)
         }
         return true
+    }
+
+    /// Makes `submission` the session's request on the wire, due within `timeout` seconds.
+    private func putOnWire(_ session: EnvSession, _ submission: Submission, timeout: Double) {
+        let state = session.submissions
+        state.current = submission
+        state.deadline = Deadline(seconds: timeout).uptimeNanoseconds
+        earliestDeadline = min(earliestDeadline, state.deadline)
+        onWire[ObjectIdentifier(session)] = session
+        register(session)
     }
 
     /// Delivers the outcome of the request on the wire and frees the session for the next.
@@ -235,18 +256,23 @@ final class SessionLoop: @unchecked Sendable {
         submission.deliver(outcome)
     }
 
-    /// Fails requests past their deadline and retries sessions that waited for their lock.
+    /// Retries sessions that waited for their lock and, once the earliest deadline has come,
+    /// fails the requests past theirs and finds the next earliest.
     private func expireAndRetry() {
-        guard !active.isEmpty else { return }
+        for session in Array(lockWaiters.values) { pump(session, readable: false) }
         let now = Deadline.now()
-        for session in Array(active.values) {
+        guard now >= earliestDeadline else { return }
+        earliestDeadline = .max
+        for session in Array(onWire.values) {
             let state = session.submissions
-            if let submission = state.current {
-                guard now >= state.deadline else { continue }
-                let seconds = submission.request == nil ? session.pingTimeout : session.options.messageTimeout
-                let error = TransportError.timedOut("waiting for the answer to \(submission.type)", seconds: seconds)
-                finish(session, .failure(session.endSession(because: .transport(error))))
+            guard let submission = state.current else { continue }
+            guard now >= state.deadline else {
+                earliestDeadline = min(earliestDeadline, state.deadline)
+                continue
             }
+            let seconds = submission.request == nil ? session.pingTimeout : session.options.messageTimeout
+            let error = TransportError.timedOut("waiting for the answer to \(submission.type)", seconds: seconds)
+            finish(session, .failure(session.endSession(because: .transport(error))))
             pump(session, readable: false)
         }
     }
@@ -254,21 +280,24 @@ final class SessionLoop: @unchecked Sendable {
     /// Puts a keep-alive ping on the wire of each idle session whose ping is due. A session
     /// busy with a request, or held by a blocking call, is skipped until its next turn.
     private func sendDuePings() {
-        guard !keptAlive.isEmpty else { return }
         let now = Deadline.now()
-        for session in Array(keptAlive.values) where session.submissions.nextPing <= now {
+        guard now >= earliestPing else { return }
+        earliestPing = .max
+        for session in Array(keptAlive.values) {
             let state = session.submissions
+            guard state.nextPing <= now else {
+                earliestPing = min(earliestPing, state.nextPing)
+                continue
+            }
             state.nextPing = Deadline(seconds: session.options.pingInterval ?? 0).uptimeNanoseconds
+            earliestPing = min(earliestPing, state.nextPing)
             guard !session.isClosed else {
                 keptAlive[ObjectIdentifier(session)] = nil
                 continue
             }
             guard state.current == nil, state.head >= state.pending.count, session.callLock.tryLock() else { continue }
-            state.current = Submission(request: nil) { _ in }
-            state.deadline = Deadline(seconds: session.pingTimeout).uptimeNanoseconds
             state.pongsBeforePing = session.socket.pongsReceived
-            active[ObjectIdentifier(session)] = session
-            register(session)
+            putOnWire(session, Submission(request: nil) { _ in }, timeout: session.pingTimeout)
             do throws(TransportError) {
                 try session.socket.queuePing()
             } catch {
@@ -279,17 +308,13 @@ final class SessionLoop: @unchecked Sendable {
         }
     }
 
-    /// How long epoll may sleep: until the nearest deadline or keep-alive ping, 1 ms while a
-    /// session waits for its lock, or without limit when nothing is under way.
+    /// How long epoll may sleep: 1 ms while a session waits for its lock, else until the
+    /// earliest deadline or keep-alive ping, or without limit when nothing is under way.
     private func timeoutMilliseconds() -> Int32 {
-        guard !active.isEmpty || !keptAlive.isEmpty else { return -1 }
+        guard lockWaiters.isEmpty else { return 1 }
+        let nearest = min(earliestDeadline, earliestPing)
+        guard nearest != .max else { return -1 }
         let now = Deadline.now()
-        var nearest = UInt64.max
-        for session in active.values {
-            guard session.submissions.current != nil else { return 1 }
-            nearest = min(nearest, session.submissions.deadline)
-        }
-        for session in keptAlive.values { nearest = min(nearest, session.submissions.nextPing) }
         guard nearest > now else { return 0 }
         return Int32(clamping: (nearest - now + 999_999) / 1_000_000)
     }

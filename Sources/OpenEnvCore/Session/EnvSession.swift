@@ -28,9 +28,7 @@ public final class EnvSession: @unchecked Sendable {
     public init(baseURL: String, options: SessionOptions = SessionOptions(), runtime: (any ServerRuntime)? = nil) throws(SessionError) {
         do {
             address = try ServerAddress(baseURL)
-            socket = try WebSocketConnection(
-                address: address, timeout: options.connectTimeout, maximumMessageSize: options.maximumMessageBytes, caFile: options.caFile,
-                extraHeaders: options.handshakeLines(for: address))
+            socket = try Self.connect(to: address, options: options)
         } catch let error as TransportError {
             runtime?.stop()
             throw .transport(error)
@@ -125,6 +123,8 @@ public final class EnvSession: @unchecked Sendable {
                 socket.close()
             }
         } else {
+            // A call is on the wire: the server frees this session's slot when that call ends.
+            InterruptedCalls.shared.record(address, until: Deadline(seconds: options.messageTimeout))
             socket.abort()
         }
         SessionLoop.shared.forget(self)

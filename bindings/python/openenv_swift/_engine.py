@@ -63,6 +63,10 @@ class AsyncEngine:
             _native._raise(self._lib, status)
         return self._expect(tag)
 
+    def loop_closed(self) -> bool:
+        """Whether this engine's event loop has closed (its futures can no longer be awaited)."""
+        return self._loop.is_closed()
+
     def _expect(self, tag: int) -> asyncio.Future:
         future = self._loop.create_future()
         self._futures[tag] = future
@@ -77,7 +81,11 @@ class AsyncEngine:
             lib.openenv_collect(self._queue, completions, _BATCH, 0.0, ctypes.byref(count))
             for index in range(count.value):
                 completion = completions[index]
-                outcome = _native.take_completion(lib, completion)
+                if completion.status == _native.OK and completion.json:  # the usual case, taken inline
+                    outcome = ctypes.string_at(completion.json)
+                    lib.openenv_string_free(completion.json)
+                else:
+                    outcome = _native.take_completion(lib, completion)
                 future = futures.pop(completion.tag, None)
                 if future is None or future.done():
                     if isinstance(outcome, int):  # an open nobody waits for any more

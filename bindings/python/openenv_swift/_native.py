@@ -241,8 +241,10 @@ def take_completion(lib: ctypes.CDLL, completion: Completion) -> Any:
         details = ctypes.string_at(completion.json).decode("utf-8", "replace") if completion.json else None
         return exception(completion.status, message, details)
     finally:
-        lib.openenv_string_free(completion.json)
-        lib.openenv_string_free(completion.error)
+        if completion.json:
+            lib.openenv_string_free(completion.json)
+        if completion.error:
+            lib.openenv_string_free(completion.error)
 
 
 def close(handle: int) -> None:

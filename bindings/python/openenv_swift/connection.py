@@ -68,6 +68,10 @@ class EngineConnection:
         self._close_answers: Set[asyncio.Future] = set()
         #: Answers a ``recv`` is waiting for (taken from ``_answers``).
         self._awaited: Set[asyncio.Future] = set()
+        #: The completions of the event loop this connection sends from, found on the first
+        #: send (as a ``websockets`` connection belongs to one loop); found again only if that
+        #: loop has closed. Saves looking up the running loop on every send.
+        self._engine: Optional[_engine.AsyncEngine] = None
 
     @property
     def handle(self) -> Optional[int]:
@@ -107,8 +111,11 @@ class EngineConnection:
         payload = message.encode("utf-8") if isinstance(message, str) else bytes(message)
         if self._handle is None:
             raise _closed_error("the connection is closed")
+        engine = self._engine
+        if engine is None or engine.loop_closed():
+            engine = self._engine = _engine.engine()
         try:
-            answer = _engine.engine().submit(self._handle, _native.OP_TEXT, payload)
+            answer = engine.submit(self._handle, _native.OP_TEXT, payload)
         except errors.OpenEnvError as error:
             raise _translated(error) from error
         if len(payload) <= 24 and payload.replace(b" ", b"") == _CLOSE_MESSAGE:

@@ -3,6 +3,7 @@ loopback ports, stopped when the test is done; and a TCP listener that never ans
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -163,6 +164,19 @@ def faulty_env_source(template_factory) -> Path:
     return package.parent
 
 
+def slow_env_source(template_factory) -> Path:
+    """A package made by `openenv init slow_env` whose step takes 50 ms, serving one session
+    at a time (the template's default); returns the folder holding it."""
+    package = template_factory("slow_env")
+    environment = package / "server" / "slow_env_environment.py"
+    text = environment.read_text()
+    if "sleep" not in text:
+        environment.write_text(text.replace("        self._state.step_count += 1\n",
+                                            "        self._state.step_count += 1\n        __import__(\"time\").sleep(0.05)\n", 1))
+    assert "sleep(0.05)" in environment.read_text()
+    return package.parent
+
+
 def many_env_source(template_factory) -> Path:
     """A package made by `openenv init many_env` that serves as many sessions at once as
     $MAX_ENVS (default 64) allows; returns the folder holding it."""
@@ -301,6 +315,49 @@ class AsyncEngineSession:
 
     async def __aexit__(self, *exc_info: Any) -> None:
         await self.close()
+
+
+def interrupt_then_reconnect(url: str) -> Tuple[bool, bool]:
+    """One round against a one-session server with a slow step (``slow_env_source``): step on a
+    second thread, close 10 ms into the step, then open a session and reset it at once.
+    Returns whether the close interrupted the step, and whether the reopen met CAPACITY_REACHED."""
+    from openenv_swift import CapacityError, SessionClosedError
+
+    env = EngineSession(url)
+    env.reset()
+    outcome: List[BaseException] = []
+
+    def step() -> None:
+        try:
+            env.step({"message": "slow"})
+        except BaseException as error:
+            outcome.append(error)
+
+    stepper = threading.Thread(target=step)
+    stepper.start()
+    time.sleep(0.01)
+    env.close()  # the server frees the slot only when its step ends
+    stepper.join(10)
+    interrupted = bool(outcome) and isinstance(outcome[0], SessionClosedError)
+    try:
+        with EngineSession(url) as again:
+            again.reset()
+    except CapacityError:
+        time.sleep(0.1)  # the interrupted step has ended by then: the next round starts clean
+        return interrupted, True
+    return interrupted, False
+
+
+async def interrupted_call(env: "AsyncEngineSession", call: Any, after_s: float) -> BaseException:
+    """What an awaited call ends with when its session is closed ``after_s`` seconds into it."""
+    pending = asyncio.ensure_future(call)
+    await asyncio.sleep(after_s)
+    await env.close()
+    try:
+        await pending
+    except BaseException as error:
+        return error
+    raise AssertionError("the call in flight did not fail")
 
 
 def connect(url: str, **options: Any) -> EngineSession:

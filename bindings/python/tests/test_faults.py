@@ -158,20 +158,67 @@ def test_a_close_during_a_call_tells_the_server_with_a_close_frame(path: str) ->
         caller.join(10)
         assert not caller.is_alive() and isinstance(outcome[0], SessionClosedError)
     else:
+        from servers import interrupted_call
+
         async def awaited() -> BaseException:
-            env = AsyncEngineSession(recorder.url, message_timeout_s=30)
-            await env.connect()
-            call = asyncio.ensure_future(env.reset())
-            await asyncio.sleep(0.5)
-            await env.close()
-            try:
-                await call
-            except BaseException as error:
-                return error
-            raise AssertionError("the call in flight did not fail")
+            env = await AsyncEngineSession(recorder.url, message_timeout_s=30).connect()
+            return await interrupted_call(env, env.reset(), 0.5)
 
         assert isinstance(asyncio.run(awaited()), SessionClosedError)
     assert recorder.done.wait(10)
     (request_opcode, request), (opcode, payload) = client_frames(recorder.received)
     assert request_opcode == 0x1 and b'"reset"' in request
     assert (opcode, payload) == (0x8, (1001).to_bytes(2, "big"))  # going away
+
+
+@pytest.fixture(scope="module")
+def slow_server(template_factory):
+    """A one-session server whose step takes 50 ms: a close 10 ms into a step interrupts it."""
+    from servers import slow_env_source
+
+    server = Server("slow_env.server.app:app", slow_env_source(template_factory))
+    yield server
+    server.stop()
+
+
+def test_a_reconnect_right_after_an_interrupted_call_is_not_refused(slow_server: Server) -> None:
+    from servers import interrupt_then_reconnect
+
+    rounds = [interrupt_then_reconnect(slow_server.url) for _ in range(100)]
+    assert [interrupted for interrupted, _ in rounds].count(True) == 100
+    assert [refused for _, refused in rounds].count(True) == 0
+
+
+def test_an_awaited_call_interrupted_then_a_reconnect_is_not_refused(slow_server: Server) -> None:
+    from servers import interrupted_call
+
+    async def cycles() -> None:
+        for _ in range(20):
+            env = await AsyncEngineSession(slow_server.url).connect()
+            await env.reset()
+            assert isinstance(await interrupted_call(env, env.step({"message": "slow"}), 0.01), SessionClosedError)
+            async with AsyncEngineSession(slow_server.url) as again:
+                await again.reset()
+
+    asyncio.run(cycles())
+
+
+def test_a_slot_taken_by_another_session_meanwhile_is_still_refused_after_the_wait(slow_server: Server) -> None:
+    import threading
+
+    from openenv_swift import CapacityError
+
+    env = EngineSession(slow_server.url)
+    env.reset()
+    stepper = threading.Thread(target=lambda: pytest.raises(SessionClosedError, env.step, {"message": "slow"}))
+    stepper.start()
+    time.sleep(0.01)
+    env.close()
+    stepper.join(10)
+    holder = EngineSession(slow_server.url)  # waits for the interrupted session's slot, and takes it
+    try:
+        holder.reset()
+        with pytest.raises(CapacityError, match="at capacity"):  # after waiting up to the connect timeout
+            EngineSession(slow_server.url, connect_timeout_s=1).reset()
+    finally:
+        holder.close()
