@@ -252,6 +252,13 @@ def close(handle: int) -> None:
     _handle_call("openenv_close", handle)
 
 
+def is_open(handle: int) -> bool:
+    """Whether a session can still be used (the server or a failure may have ended it)."""
+    flag = ctypes.c_int()
+    library().openenv_is_open(handle, ctypes.byref(flag))
+    return bool(flag.value)
+
+
 def hang_up(handle: int) -> None:
     """Ends a session's conversation but keeps the handle, and the server it started (idempotent)."""
     _handle_call("openenv_hang_up", handle)

@@ -114,7 +114,12 @@ class AutoEnv(Factory):
     def make_vec(cls, name: str, num_envs: int, base_url: Union[None, str, List[str]] = None, **options: Any) -> VectorEnv:
         """``num_envs`` sessions of environment ``name`` stepped together (see :class:`VectorEnv`).
         Servers are started or shared as for :meth:`from_env`; ``base_url=[url, ...]`` spreads
-        the sessions over servers already running, round-robin."""
+        the sessions over servers already running, round-robin, each taking no more than it has
+        room for (a server that refuses with CAPACITY_REACHED, or cannot be reached, gets no
+        more; ``CapacityError`` when all of them together cannot hold ``num_envs``).
+        ``reopen=True``: a session lost with its server (or to a time-out) under a vector call is
+        replaced by a new one on a server that still answers, so that the next ``reset`` of its
+        env id works; the ``VectorEnvError`` of that call lists it in ``reopened``."""
         return VectorEnv.open(name, num_envs, base_url, options)
 
     @classmethod

@@ -6,35 +6,41 @@ from __future__ import annotations
 
 import ctypes
 import json
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import _native, discovery
 from .client import generic_client_class, session_options
 from .errors import InvalidArgumentError, OpenEnvError
+from .placement import Placement
 
 
 class VectorEnvError(OpenEnvError, RuntimeError):
     """Some sessions of a vector environment failed. ``errors`` maps each failed env id to
     its exception; ``results`` holds every result that did come (None where it failed). The
-    sessions that did not fail stay usable."""
+    sessions that did not fail stay usable. ``reopened``: the env ids whose lost sessions were
+    replaced by new ones (``make_vec(..., reopen=True)``); reset them before stepping."""
 
-    def __init__(self, errors: Dict[int, Exception], results: List[Any]) -> None:
+    def __init__(self, errors: Dict[int, Exception], results: List[Any], reopened: Sequence[int] = ()) -> None:
         described = "; ".join(f"env {env_id}: {error}" for env_id, error in sorted(errors.items()))
-        super().__init__(f"{len(errors)} of {len(results)} environments failed: {described}")
+        note = f"; reopened env {', '.join(map(str, reopened))} (reset before stepping)" if reopened else ""
+        super().__init__(f"{len(errors)} of {len(results)} environments failed: {described}{note}")
         self.errors = errors
         self.results = results
+        self.reopened = list(reopened)
 
 
 class VectorEnv:
     """``num_envs`` sessions of one environment, each running its own episode."""
 
-    def __init__(self, handles: List[int], hooks: Any) -> None:
+    def __init__(self, handles: List[int], hooks: Any, opener: Optional[Callable[[int], List[int]]] = None) -> None:
         self._handles = handles
         self._hooks = hooks
         self._lib = _native.library()
         self._envs = (ctypes.c_void_p * len(handles))(*handles)
         self._queue: Optional[ctypes.c_void_p] = None
         self._in_flight: Dict[int, bool] = {}
+        #: Opens replacement sessions for lost ones (``reopen=True``), else None.
+        self._opener = opener
 
     @classmethod
     def open(cls, name: str, num_envs: int, base_url: Union[None, str, List[str]], options: Dict[str, Any]) -> "VectorEnv":
@@ -42,6 +48,7 @@ class VectorEnv:
         if not isinstance(num_envs, int) or num_envs < 1:
             raise InvalidArgumentError(f"num_envs must be a whole number of at least 1, not {num_envs!r}")
         skip_install = options.pop("skip_install", False)
+        reopen = bool(options.pop("reopen", False))
         timing = session_options(options.pop("connect_timeout_s", 10.0), options.pop("message_timeout_s", 60.0),
                                  options.pop("max_message_size_mb", 100.0), options.pop("ca_file", None), options.pop("bearer_token", None))
         if skip_install:
@@ -49,26 +56,26 @@ class VectorEnv:
         else:
             hooks = discovery.import_class(discovery.resolve(name, options.pop("trust_remote_code", False)), "module", "env_class")
             hooks = hooks.__new__(hooks)  # the package's hooks only: never connected
-        handles: List[int] = []
-        try:
-            if isinstance(base_url, (list, tuple)):
-                if not base_url:
-                    raise InvalidArgumentError("base_url is an empty list; give at least one server URL")
-                handles = _open_all([base_url[index % len(base_url)] for index in range(num_envs)], timing)
-            else:
-                launch = json.dumps(_native.launch_options(base_url=base_url, **timing, **_launch_keys(options)))
-                for _ in range(num_envs):
-                    handles.append(_native.open_session("openenv_from_env", name, json.loads(launch)))
-        except BaseException:
-            for handle in handles:
-                _native.close(handle)
-            raise
-        return cls(handles, hooks)
+        opener: Callable[[int], List[int]]
+        if isinstance(base_url, (list, tuple)):
+            if not base_url:
+                raise InvalidArgumentError("base_url is an empty list; give at least one server URL")
+            placement = Placement(list(base_url), timing)
+            opener = lambda count: [handle for _, handle in placement.open(count)]  # noqa: E731
+        else:
+            launch = _native.launch_options(base_url=base_url, **timing, **_launch_keys(options))
+            opener = lambda count: _open_from_env(name, launch, count)  # noqa: E731
+        return cls(opener(num_envs), hooks, opener if reopen else None)
 
     @property
     def num_envs(self) -> int:
         """How many sessions."""
         return len(self._handles)
+
+    @property
+    def base_urls(self) -> List[str]:
+        """Each session's server, by env id."""
+        return [_native.call_text("openenv_base_url", handle) for handle in self._handles]
 
     def reset(self, seed: Union[None, int, Sequence[Optional[int]]] = None, **kwargs: Any) -> List[Any]:
         """Resets every environment; ``seed`` (an int gives env ``i`` the seed ``seed + i``, a
@@ -137,7 +144,7 @@ class VectorEnv:
             if deadline is not None and time.monotonic() >= deadline:
                 break
         if errors:
-            raise VectorEnvError(errors, [result for _, result in results])
+            raise VectorEnvError(errors, [result for _, result in results], self._reopen_lost(errors))
         return results
 
     def close(self) -> None:
@@ -181,8 +188,43 @@ class VectorEnv:
             else:
                 results.append(parse(json.loads(outcome).get("data", {})))
         if errors:
-            raise VectorEnvError(errors, results)
+            raise VectorEnvError(errors, results, self._reopen_lost(errors))
         return results
+
+    def _reopen_lost(self, errors: Dict[int, Exception]) -> List[int]:
+        """With ``reopen=True``: replaces the sessions among ``errors`` that are no longer open
+        (their server died, dropped them or timed out) with new ones, on the servers that still
+        answer; returns their env ids. A session that is still open (a server error such as
+        EXECUTION_ERROR) keeps its episode. If no server can take them, the lost sessions stay
+        closed and the error says why in ``__cause__``."""
+        lost = [env_id for env_id in sorted(errors) if not _native.is_open(self._handles[env_id])]
+        if self._opener is None or not lost:
+            return []
+        try:
+            fresh = self._opener(len(lost))
+        except OpenEnvError as error:
+            for env_id in lost:
+                errors[env_id].__cause__ = error
+            return []
+        for env_id, handle in zip(lost, fresh):
+            _native.close(self._handles[env_id])
+            self._handles[env_id] = handle
+            self._envs[env_id] = handle
+        return lost
+
+
+def _open_from_env(name: str, launch: Dict[str, Any], count: int) -> List[int]:
+    """``count`` sessions of environment ``name`` on servers found or started as ``from_env``
+    does; none is left open if one fails."""
+    handles: List[int] = []
+    try:
+        for _ in range(count):
+            handles.append(_native.open_session("openenv_from_env", name, dict(launch)))
+    except BaseException:
+        for handle in handles:
+            _native.close(handle)
+        raise
+    return handles
 
 
 def _launch_keys(options: Dict[str, Any]) -> Dict[str, Any]:
@@ -192,40 +234,3 @@ def _launch_keys(options: Dict[str, Any]) -> Dict[str, Any]:
     if unknown:
         raise InvalidArgumentError(f"unknown make_vec option(s) {', '.join(unknown)}; known: {', '.join(known)} and from_env's client options")
     return {key: value for key, value in options.items() if value is not None}
-
-
-def _open_all(urls: List[str], options: Dict[str, Any]) -> List[int]:
-    """Opens one session per URL at once (the engine overlaps the connections)."""
-    lib = _native.library()
-    queue = ctypes.c_void_p()
-    status = lib.openenv_queue_new(ctypes.byref(queue))
-    if status != _native.OK:
-        _native._raise(lib, status)
-    handles: List[Optional[int]] = [None] * len(urls)
-    failures: List[Exception] = []
-    try:
-        text = json.dumps(options).encode()
-        for index, url in enumerate(urls):
-            status = lib.openenv_submit_open(queue, _native.OPEN_CONNECT, url.encode(), text, index)
-            if status != _native.OK:
-                _native._raise(lib, status)
-        completions = (_native.Completion * len(urls))()
-        count = ctypes.c_size_t()
-        done = 0
-        while done < len(urls):
-            lib.openenv_collect(queue, completions, len(urls), -1.0, ctypes.byref(count))
-            for index in range(count.value):
-                outcome = _native.take_completion(lib, completions[index])
-                if isinstance(outcome, Exception):
-                    failures.append(outcome)
-                else:
-                    handles[int(completions[index].tag)] = outcome
-                done += 1
-        if failures:
-            for handle in handles:
-                if handle is not None:
-                    _native.close(handle)
-            raise failures[0]
-        return [handle for handle in handles if handle is not None]
-    finally:
-        lib.openenv_queue_free(queue)

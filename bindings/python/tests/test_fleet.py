@@ -1,0 +1,85 @@
+"""Vector environments over several servers: sessions placed by each server's capacity, and
+sessions lost with a server reopened elsewhere (``make_vec(..., reopen=True)``)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from openenv_swift import AutoEnv, CapacityError, EnvConnectionError, VectorEnvError
+from servers import Server, many_env_source
+
+
+def many_env_server(template_factory, sessions: int) -> Server:
+    """The `openenv init` template serving `sessions` sessions at once."""
+    return Server("many_env.server.app:app", many_env_source(template_factory), env={"MAX_ENVS": str(sessions)})
+
+
+def test_sessions_are_placed_by_each_servers_capacity(template_factory) -> None:
+    small, large = many_env_server(template_factory, 2), many_env_server(template_factory, 3)
+    try:
+        # Round-robin alone would put 3 on the small server; it refuses the third, which moves.
+        with AutoEnv.make_vec("many", num_envs=5, base_url=[small.url, large.url], skip_install=True) as envs:
+            assert Counter(envs.base_urls) == {small.url: 2, large.url: 3}
+            envs.reset()
+            results = envs.step([{"message": f"e{index}"} for index in range(5)])
+            assert [result.observation["echoed_message"] for result in results] == [f"e{index}" for index in range(5)]
+        with pytest.raises(CapacityError, match=r"room for 5 of the 6 sessions.*holds at most 2.*holds at most 3"):
+            AutoEnv.make_vec("many", num_envs=6, base_url=[small.url, large.url], skip_install=True)
+        # Nothing was left open by the refusal: the five fit again.
+        with AutoEnv.make_vec("many", num_envs=5, base_url=[small.url, large.url], skip_install=True) as envs:
+            assert len(envs.reset()) == 5
+    finally:
+        small.stop()
+        large.stop()
+
+
+def test_a_server_that_cannot_be_reached_gets_no_sessions(template_factory) -> None:
+    live = many_env_server(template_factory, 4)
+    dead = "http://127.0.0.1:9"  # the discard port: nothing listens
+    try:
+        with AutoEnv.make_vec("many", num_envs=4, base_url=[dead, live.url], skip_install=True, connect_timeout_s=5) as envs:
+            assert envs.base_urls == [live.url] * 4
+        with pytest.raises(EnvConnectionError):
+            AutoEnv.make_vec("many", num_envs=1, base_url=[dead], skip_install=True, connect_timeout_s=5)
+    finally:
+        live.stop()
+
+
+def test_sessions_lost_with_a_server_reopen_on_the_others(template_factory) -> None:
+    survivor, victim = many_env_server(template_factory, 4), many_env_server(template_factory, 4)
+    try:
+        with AutoEnv.make_vec("many", num_envs=4, base_url=[survivor.url, victim.url], skip_install=True, reopen=True,
+                              message_timeout_s=10) as envs:
+            envs.reset()
+            envs.step([{"message": "before"}] * 4)
+            victim.kill()
+            with pytest.raises(VectorEnvError) as caught:
+                envs.step([{"message": f"m{index}"} for index in range(4)])
+            assert sorted(caught.value.errors) == [1, 3] and caught.value.reopened == [1, 3]
+            assert "reopened env 1, 3" in str(caught.value)
+            assert [result.observation["echoed_message"] for result in caught.value.results if result is not None] == ["m0", "m2"]
+            assert envs.base_urls == [survivor.url] * 4
+            envs.reset()
+            # Each session answers for itself: the new ones start their own episodes.
+            results = envs.step([{"message": f"after{index}"} for index in range(4)])
+            assert [result.observation["echoed_message"] for result in results] == [f"after{index}" for index in range(4)]
+            assert [state["step_count"] for state in envs.state()] == [1, 1, 1, 1]
+    finally:
+        survivor.stop()
+        victim.stop()
+
+
+def test_with_no_server_left_the_lost_sessions_stay_closed_and_say_why(template_factory) -> None:
+    only = many_env_server(template_factory, 2)
+    try:
+        with AutoEnv.make_vec("many", num_envs=2, base_url=[only.url], skip_install=True, reopen=True, connect_timeout_s=5) as envs:
+            envs.reset()
+            only.kill()
+            with pytest.raises(VectorEnvError) as caught:
+                envs.step([{"message": "x"}] * 2)
+            assert caught.value.reopened == []
+            assert all(isinstance(error.__cause__, EnvConnectionError) for error in caught.value.errors.values())
+    finally:
+        only.stop()
