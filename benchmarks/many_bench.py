@@ -10,7 +10,7 @@ For each: aggregate steps/s, client CPU per step (user + system), p50/p99 latenc
 (for the batch rows, of one round, which is a step of every session), and how much of a core
 the server and the client took. Then the memory per open session and the time to open 1000.
 
-Run: .venv/bin/python benchmarks/many_bench.py [--rounds 200] [--sizes 1,16,64,256] [--servers 1]   (after scripts/setup.sh)
+Run: .venv/bin/python benchmarks/many_bench.py [--rounds 200] [--sizes 1,16,64,256] [--servers 1] [--baseline DIR]   (after scripts/setup.sh)
 
 With --servers N the sessions are spread over N servers of the same environment (round-robin),
 so that the machine's cores, not one server process, bound the steps/s.
@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Optional
 
 REPO = Path(__file__).resolve().parents[1]
 PYTHON = str(REPO / ".venv" / "bin" / "python")
@@ -114,11 +115,11 @@ def process_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def measure(command: list[str], server_pids: list[int]) -> dict:
+def measure(command: list[str], server_pids: list[int], environment: Optional[dict] = None) -> dict:
     """One client run, with the server's CPU per step (the server does nothing else meanwhile
     but the run's handshakes and resets) and the share of a core each side takes while stepping."""
     server_before = sum(process_cpu_seconds(pid) for pid in server_pids)
-    result = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+    result = json.loads(subprocess.run(command, check=True, capture_output=True, text=True, env=environment).stdout)
     server_us_per_step = (sum(process_cpu_seconds(pid) for pid in server_pids) - server_before) * 1e6 / result["steps"]
     result["server_core_share"] = result["steps_per_second"] * server_us_per_step / 1e6
     result["client_core_share"] = result["steps_per_second"] * (result["user_us_per_step"] + result["system_us_per_step"]) / 1e6
@@ -132,6 +133,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--open", type=int, default=1000, help="sessions for the memory and open-time row")
     parser.add_argument("--servers", type=int, default=1, help="servers to spread the sessions over")
+    parser.add_argument("--baseline", type=Path, help="another checkout of this repository, built (swift build -c release): "
+                        "its Python package and library run as extra rows, interleaved, for before/after figures")
     arguments = parser.parse_args()
     sizes = [int(size) for size in arguments.sizes.split(",")]
     from servers import Server, many_env_source
@@ -169,10 +172,17 @@ def main() -> None:
                 }
                 if len(urls) == 1:  # the C loop connects to one server
                     commands["C, openenv_run_batch"] = [str(loop), url, str(size), str(rounds)]
+                environments: dict[str, Optional[dict]] = {}
+                if arguments.baseline is not None:
+                    baseline = dict(os.environ, PYTHONPATH=str(arguments.baseline / "bindings" / "python"),
+                                    OPENENV_SWIFT_LIB=str(arguments.baseline / ".build" / "release" / "libopenenv.so"))
+                    for name in ("openenv_swift, async clients under gather", "openenv_swift, make_vec(...).step"):
+                        commands[f"baseline {name}"] = commands[name]
+                        environments[f"baseline {name}"] = baseline
                 samples: dict[str, list[dict]] = {name: [] for name in commands}
                 for _ in range(arguments.repeats):  # interleaved, so drift hits every client alike
                     for name, command in commands.items():
-                        samples[name].append(measure(command, pids))
+                        samples[name].append(measure(command, pids, environments.get(name)))
                 rows[size] = {name: {key: statistics.median(sample[key] for sample in runs) for key in runs[0]} for name, runs in samples.items()}
             opening = {label: json.loads(subprocess.run([PYTHON, "-c", OPEN_MANY.format(imports=imports, url=url, count=arguments.open)],
                                                         check=True, capture_output=True, text=True).stdout)

@@ -119,7 +119,11 @@ class AutoEnv(Factory):
         more; ``CapacityError`` when all of them together cannot hold ``num_envs``).
         ``reopen=True``: a session lost with its server (or to a time-out) under a vector call is
         replaced by a new one on a server that still answers, so that the next ``reset`` of its
-        env id works; the ``VectorEnvError`` of that call lists it in ``reopened``."""
+        env id works; the ``VectorEnvError`` of that call lists it in ``reopened``.
+        ``provider=``: a ``RuntimeProvider`` or ``ContainerProvider`` of the reference's kinds (or
+        a class or callable making one) that starts the servers, one provider object per server
+        (see :mod:`openenv_swift.fleet`): ``num_servers=N`` starts N at once, else servers are
+        started one by one as capacity runs out. They stop when the vector environment closes."""
         return VectorEnv.open(name, num_envs, base_url, options)
 
     @classmethod

@@ -13,17 +13,19 @@ from __future__ import annotations
 
 import ctypes
 import json
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import _native
 from .errors import CapacityError, OpenEnvError
 
 
 class Placement:
-    """Opens sessions over ``urls`` (the engine's session ``options`` for each)."""
+    """Opens sessions over ``urls`` (the engine's session ``options`` for each). With ``grow``,
+    a server is added (``grow()`` starts one and returns its URL) whenever none has room."""
 
-    def __init__(self, urls: List[str], options: Dict[str, Any]) -> None:
+    def __init__(self, urls: List[str], options: Dict[str, Any], grow: Optional[Callable[[], str]] = None) -> None:
         self.urls = list(urls)
+        self._grow = grow
         self._options = json.dumps(options).encode()
         #: Servers that refused a session, with the ``max_sessions`` each reported.
         self.full: Dict[str, Optional[int]] = {}
@@ -36,9 +38,14 @@ class Placement:
         have room. Raises ``CapacityError`` (or the connection error, when no server answered at
         all) when they cannot hold ``count`` more; nothing is left open then."""
         placed: List[Tuple[str, int]] = []
+        grown = 0
         try:
             while len(placed) < count:
                 candidates = [url for url in self.urls if url not in self.full and url not in self.unreachable]
+                if not candidates and self._grow is not None and grown < count:  # each new server takes one at least, or stops this
+                    self.urls.append(self._grow())
+                    grown += 1
+                    continue
                 if not candidates:
                     raise self._no_room(count, len(placed))
                 targets = [candidates[(self._next + index) % len(candidates)] for index in range(count - len(placed))]

@@ -11,6 +11,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 from . import _native, discovery
 from .client import generic_client_class, session_options
 from .errors import InvalidArgumentError, OpenEnvError
+from .fleet import ProvidedServers
 from .placement import Placement
 
 
@@ -32,7 +33,8 @@ class VectorEnvError(OpenEnvError, RuntimeError):
 class VectorEnv:
     """``num_envs`` sessions of one environment, each running its own episode."""
 
-    def __init__(self, handles: List[int], hooks: Any, opener: Optional[Callable[[int], List[int]]] = None) -> None:
+    def __init__(self, handles: List[int], hooks: Any, opener: Optional[Callable[[int], List[int]]] = None,
+                 servers: Optional[ProvidedServers] = None) -> None:
         self._handles = handles
         self._hooks = hooks
         self._lib = _native.library()
@@ -41,6 +43,8 @@ class VectorEnv:
         self._in_flight: Dict[int, bool] = {}
         #: Opens replacement sessions for lost ones (``reopen=True``), else None.
         self._opener = opener
+        #: The servers started through a provider for these sessions, stopped with them.
+        self._servers = servers
 
     @classmethod
     def open(cls, name: str, num_envs: int, base_url: Union[None, str, List[str]], options: Dict[str, Any]) -> "VectorEnv":
@@ -49,6 +53,11 @@ class VectorEnv:
             raise InvalidArgumentError(f"num_envs must be a whole number of at least 1, not {num_envs!r}")
         skip_install = options.pop("skip_install", False)
         reopen = bool(options.pop("reopen", False))
+        provider, num_servers = options.pop("provider", None), options.pop("num_servers", None)
+        if num_servers is not None and (not isinstance(num_servers, int) or num_servers < 1):
+            raise InvalidArgumentError(f"num_servers must be a whole number of at least 1, not {num_servers!r}")
+        if provider is not None and base_url is not None:
+            raise InvalidArgumentError("give base_url (servers already running) or provider (servers to start), not both")
         timing = session_options(options.pop("connect_timeout_s", 10.0), options.pop("message_timeout_s", 60.0),
                                  options.pop("max_message_size_mb", 100.0), options.pop("ca_file", None), options.pop("bearer_token", None))
         if skip_install:
@@ -57,6 +66,17 @@ class VectorEnv:
             hooks = discovery.import_class(discovery.resolve(name, options.pop("trust_remote_code", False)), "module", "env_class")
             hooks = hooks.__new__(hooks)  # the package's hooks only: never connected
         opener: Callable[[int], List[int]]
+        servers: Optional[ProvidedServers] = None
+        if provider is not None:
+            servers = ProvidedServers(provider, name, _launch_keys(options))
+            grow = None if num_servers is not None else (lambda: servers.start(1)[0])  # type: ignore[union-attr]
+            try:
+                placement = Placement(servers.start(num_servers or 1), timing, grow)
+                handles = [handle for _, handle in placement.open(num_envs)]
+            except BaseException:
+                servers.stop_all()
+                raise
+            return cls(handles, hooks, (lambda count: [handle for _, handle in placement.open(count)]) if reopen else None, servers)
         if isinstance(base_url, (list, tuple)):
             if not base_url:
                 raise InvalidArgumentError("base_url is an empty list; give at least one server URL")
@@ -152,6 +172,8 @@ class VectorEnv:
         handles, self._handles = self._handles, []
         for handle in handles:
             _native.close(handle)
+        if self._servers is not None:
+            self._servers.stop_all()
         if self._queue is not None:
             self._lib.openenv_queue_free(self._queue)
             self._queue = None

@@ -83,3 +83,70 @@ def test_with_no_server_left_the_lost_sessions_stay_closed_and_say_why(template_
             assert all(isinstance(error.__cause__, EnvConnectionError) for error in caught.value.errors.values())
     finally:
         only.stop()
+
+
+class TemplateRuntime:
+    """A RuntimeProvider as openenv defines one (``start``, ``wait_for_ready``, ``stop``; one
+    object, one server), running the `openenv init` template with uvicorn on this machine."""
+
+    #: Every runtime started (an instance given to make_vec is copied for the other servers).
+    instances: list = []
+
+    def __init__(self, folder) -> None:
+        self.folder = folder
+        self.server = None
+
+    def start(self, port=None, env_vars=None, **kwargs) -> str:
+        self.server = Server("many_env.server.app:app", self.folder, env=dict(env_vars or {}), port=port)
+        TemplateRuntime.instances.append(self)
+        return self.server.url
+
+    def wait_for_ready(self, timeout_s: float = 30.0) -> None:
+        pass  # Server has waited for /health already
+
+    def stop(self) -> None:
+        self.server.stop()
+
+    @property
+    def running(self) -> bool:
+        return self.server is not None and self.server.process.poll() is None
+
+
+def test_a_provider_starts_servers_as_capacity_runs_out_and_stops_them(template_factory) -> None:
+    folder = many_env_source(template_factory)
+    TemplateRuntime.instances.clear()
+    with AutoEnv.make_vec("many", num_envs=5, provider=lambda: TemplateRuntime(folder), env_vars={"MAX_ENVS": "2"},
+                          skip_install=True) as envs:
+        assert sorted(Counter(envs.base_urls).values()) == [1, 2, 2]  # three servers of two sessions
+        assert len(TemplateRuntime.instances) == 3 and all(runtime.running for runtime in TemplateRuntime.instances)
+        results = envs.step([{"message": f"p{index}"} for index in range(5)])
+        assert [result.observation["echoed_message"] for result in results] == [f"p{index}" for index in range(5)]
+    assert not any(runtime.running for runtime in TemplateRuntime.instances)
+
+
+def test_a_provider_with_num_servers_starts_them_at_once_and_reopens_on_them(template_factory) -> None:
+    folder = many_env_source(template_factory)
+    TemplateRuntime.instances.clear()
+    with AutoEnv.make_vec("many", num_envs=4, provider=TemplateRuntime(folder), num_servers=2, env_vars={"MAX_ENVS": "4"},
+                          skip_install=True, reopen=True, message_timeout_s=10) as envs:
+        assert len(TemplateRuntime.instances) == 2 and sorted(Counter(envs.base_urls).values()) == [2, 2]
+        envs.reset()
+        victim, survivor = sorted(TemplateRuntime.instances, key=lambda runtime: envs.base_urls.index(runtime.server.url))
+        victim.server.kill()
+        with pytest.raises(VectorEnvError) as caught:
+            envs.step([{"message": "x"}] * 4)
+        assert caught.value.reopened == sorted(caught.value.errors) and len(caught.value.reopened) == 2
+        assert set(envs.base_urls) == {survivor.server.url}
+        envs.reset()
+        assert [result.observation["echoed_message"] for result in envs.step([{"message": f"q{index}"} for index in range(4)])] == \
+            [f"q{index}" for index in range(4)]
+    assert not survivor.running
+
+
+def test_a_provider_of_neither_kind_is_refused() -> None:
+    from openenv_swift import InvalidArgumentError
+
+    with pytest.raises(InvalidArgumentError, match="RuntimeProvider"):
+        AutoEnv.make_vec("many", num_envs=1, provider=object(), skip_install=True)
+    with pytest.raises(InvalidArgumentError, match="not both"):
+        AutoEnv.make_vec("many", num_envs=1, provider=object(), base_url=["http://127.0.0.1:9"], skip_install=True)
