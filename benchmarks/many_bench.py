@@ -137,7 +137,7 @@ def main() -> None:
                         "its Python package and library run as extra rows, interleaved, for before/after figures")
     arguments = parser.parse_args()
     sizes = [int(size) for size in arguments.sizes.split(",")]
-    from servers import Server, many_env_source
+    from servers import Server, many_env_source, template_maker
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 8192)), hard))
@@ -148,15 +148,8 @@ def main() -> None:
         subprocess.run([compiler, "-O2", "-I", str(REPO / "include"), str(REPO / "benchmarks" / "batch_loop.c"), "-L", str(library),
                         "-lopenenv", f"-Wl,-rpath,{library}", "-o", str(loop)], check=True)
         # The template made by `openenv init many_env`, allowing many sessions.
-        root = Path(scratch) / "templates"
-        root.mkdir()
-
-        def template(name: str) -> Path:
-            folder = root / name
-            if not folder.exists():
-                subprocess.run([str(REPO / ".venv" / "bin" / "openenv"), "init", name], cwd=root, check=True, capture_output=True)
-            return folder
-
+        (Path(scratch) / "templates").mkdir()
+        template = template_maker(Path(scratch) / "templates")
         servers = [Server("many_env.server.app:app", many_env_source(template), env={"MAX_ENVS": str(max(sizes + [arguments.open]) + 10)})
                    for _ in range(arguments.servers)]
         try:

@@ -13,27 +13,20 @@ To measure another build of the library: PYTHONPATH=bindings/python OPENENV_SWIF
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bindings" / "python" / "tests"))
 
-from servers import Server, interrupt_then_reconnect, slow_env_source  # noqa: E402
+from servers import Server, interrupt_then_reconnect, slow_env_source, template_maker  # noqa: E402
 
 from openenv_swift import _native  # noqa: E402
 
 
 def main() -> None:
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 100
-    root = Path(tempfile.mkdtemp(prefix="reconnect-probe-"))
-
-    def template(name: str) -> Path:
-        subprocess.run([str(Path(sys.executable).parent / "openenv"), "init", name], cwd=root, check=True, capture_output=True)
-        return root / name
-
-    server = Server("slow_env.server.app:app", slow_env_source(template))
+    server = Server("slow_env.server.app:app", slow_env_source(template_maker(Path(tempfile.mkdtemp(prefix="reconnect-probe-")))))
     try:
         rounds_seen = [interrupt_then_reconnect(server.url) for _ in range(rounds)]
     finally:

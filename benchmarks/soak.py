@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,18 +37,12 @@ def main() -> None:
     parser.add_argument("--cycles", type=int, default=10_000)
     arguments = parser.parse_args()
     from openenv_swift import AutoEnv, GenericEnvClient
-    from servers import Server, many_env_source
+    from servers import Server, many_env_source, template_maker
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 8192)), hard))
     with tempfile.TemporaryDirectory() as scratch:
-        root = Path(scratch)
-
-        def template(name: str) -> Path:
-            if not (root / name).exists():
-                subprocess.run([str(REPO / ".venv" / "bin" / "openenv"), "init", name], cwd=root, check=True, capture_output=True)
-            return root / name
-
+        template = template_maker(Path(scratch))
         server = Server("many_env.server.app:app", many_env_source(template), env={"MAX_ENVS": str(arguments.sessions + 16)})
         samples: list[tuple[int, int, int, float]] = []
         cycles: list[tuple[int, int, int]] = []

@@ -42,6 +42,13 @@ make_venv() {  # make_venv DIR REQUIREMENT
 make_venv .venv "openenv-core==0.3.0"
 make_venv .venv-openenv-0.10 "openenv==0.10.0"
 
+# Ray, for openenv_swift.ray (the wheel's "ray" extra) and its test, in .venv only: the Ray
+# path starts servers and never touches the installed reference's client.
+if ! .venv/bin/python -c "import ray" 2>/dev/null; then
+  log "installing ray into .venv (the wheel's ray extra)"
+  .venv/bin/pip install --quiet --disable-pip-version-check "ray>=2.9"
+fi
+
 log "building the Swift engine (release) and the openenv-swift CLI"
 swift build -c release --product openenv >&2
 swift build -c release --product openenv-swift >&2

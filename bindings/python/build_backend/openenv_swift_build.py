@@ -70,6 +70,10 @@ def project() -> Dict[str, object]:
     license_text = re.search(r'^license\s*=\s*\{\s*text\s*=\s*"([^"]*)"', section, re.M)
     if license_text:
         table["license"] = {"text": license_text.group(1)}
+    if "[project.optional-dependencies]" in text:  # extra = ["requirement", ...], one per line
+        extras = text.split("[project.optional-dependencies]", 1)[1].split("\n[", 1)[0]
+        table["optional-dependencies"] = {key: re.findall(r'"([^"]*)"', value)
+                                          for key, value in re.findall(r'^([\w-]+)\s*=\s*\[([^\]]*)\]', extras, re.M)}
     return table
 
 
@@ -109,6 +113,9 @@ def metadata() -> str:
         "Classifier: Operating System :: POSIX :: Linux",
         "Description-Content-Type: text/markdown",
     ]
+    for extra, requirements in table.get("optional-dependencies", {}).items():  # type: ignore[union-attr]
+        lines.append(f"Provides-Extra: {extra}")
+        lines += [f'Requires-Dist: {requirement}; extra == "{extra}"' for requirement in requirements]
     return "\n".join(lines) + "\n\n" + (REPOSITORY / "README.md").read_text()
 
 

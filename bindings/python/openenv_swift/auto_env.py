@@ -122,8 +122,9 @@ class AutoEnv(Factory):
         env id works; the ``VectorEnvError`` of that call lists it in ``reopened``.
         ``provider=``: a ``RuntimeProvider`` or ``ContainerProvider`` of the reference's kinds (or
         a class or callable making one) that starts the servers, one provider object per server
-        (see :mod:`openenv_swift.fleet`): ``num_servers=N`` starts N at once, else servers are
-        started one by one as capacity runs out. They stop when the vector environment closes."""
+        (see :mod:`openenv_swift.fleet`): ``num_servers=N`` starts N at once (and, with
+        ``reopen``, replaces a lost one), else servers are started one by one as capacity runs
+        out. They stop when the vector environment closes."""
         return VectorEnv.open(name, num_envs, base_url, options)
 
     @classmethod

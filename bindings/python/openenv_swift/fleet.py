@@ -7,7 +7,9 @@ or a ``ContainerProvider`` (``start_container(image, ...) -> base_url``, ``wait_
 timeout_s)``, ``stop_container()``: ``LocalDockerProvider``, ``DockerSwarmProvider``, Modal,
 Daytona...). One provider object runs one server, so each server gets its own: the class (or any
 callable returning a provider) is called once per server; an instance given is used for the
-first server and copied, unstarted, for the others.
+first server and copied, unstarted, for the others. A callable may also have ``reserve(count)``
+and ``release()`` (``openenv_swift.ray.RayFleet`` does): called before ``count`` servers start
+at once, and after all have stopped.
 """
 
 from __future__ import annotations
@@ -33,11 +35,13 @@ class ProvidedServers:
     """The servers started for one vector environment of ``name`` (launch options ``launch``)."""
 
     def __init__(self, provider: Any, name: str, launch: Dict[str, Any]) -> None:
+        self._source: Any = None
         if _has(provider, _RUNTIME) or _has(provider, _CONTAINER):
             first = [provider]
             self._make: Callable[[], Any] = lambda: first.pop() if first else copy.copy(provider)
         elif callable(provider):
             self._make = provider
+            self._source = provider
         else:
             raise InvalidArgumentError(
                 f"provider must be a RuntimeProvider ({', '.join(_RUNTIME)}) or a ContainerProvider ({', '.join(_CONTAINER)}) "
@@ -51,6 +55,8 @@ class ProvidedServers:
     def start(self, count: int = 1) -> List[str]:
         """Starts ``count`` servers at once; returns their base URLs. If one fails, those that
         started are stopped and its error is raised."""
+        if count > 1 and callable(getattr(self._source, "reserve", None)):
+            self._source.reserve(count)
         with ThreadPoolExecutor(max_workers=min(count, 16)) as pool:
             futures = [pool.submit(self._start_one) for _ in range(count)]
         errors = [future.exception() for future in futures if future.exception() is not None]
@@ -101,3 +107,5 @@ class ProvidedServers:
                 self._stop(url)
             except Exception:  # a server already gone: the others must still stop
                 pass
+        if callable(getattr(self._source, "release", None)):
+            self._source.release()

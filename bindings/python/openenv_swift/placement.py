@@ -21,11 +21,15 @@ from .errors import CapacityError, OpenEnvError
 
 class Placement:
     """Opens sessions over ``urls`` (the engine's session ``options`` for each). With ``grow``,
-    a server is added (``grow()`` starts one and returns its URL) whenever none has room."""
+    a server is added (``grow()`` starts one and returns its URL) whenever none has room, as
+    long as fewer than ``most_servers`` (no limit when None) can still be reached: a fleet of a
+    fixed size replaces the servers it loses but does not grow past its size."""
 
-    def __init__(self, urls: List[str], options: Dict[str, Any], grow: Optional[Callable[[], str]] = None) -> None:
+    def __init__(self, urls: List[str], options: Dict[str, Any], grow: Optional[Callable[[], str]] = None,
+                 most_servers: Optional[int] = None) -> None:
         self.urls = list(urls)
         self._grow = grow
+        self._most_servers = most_servers
         self._options = json.dumps(options).encode()
         #: Servers that refused a session, with the ``max_sessions`` each reported.
         self.full: Dict[str, Optional[int]] = {}
@@ -42,8 +46,8 @@ class Placement:
         try:
             while len(placed) < count:
                 candidates = [url for url in self.urls if url not in self.full and url not in self.unreachable]
-                if not candidates and self._grow is not None and grown < count:  # each new server takes one at least, or stops this
-                    self.urls.append(self._grow())
+                if not candidates and self._may_grow() and grown < count:  # each new server takes one at least, or stops this
+                    self.urls.append(self._grow())  # type: ignore[misc]
                     grown += 1
                     continue
                 if not candidates:
@@ -62,6 +66,10 @@ class Placement:
                 _native.close(handle)
             raise
         return placed
+
+    def _may_grow(self) -> bool:
+        reachable = sum(url not in self.unreachable for url in self.urls)
+        return self._grow is not None and (self._most_servers is None or reachable < self._most_servers)
 
     def _admitted(self, opened: List[Tuple[str, int]]) -> List[Tuple[str, int]]:
         """The sessions the servers admit: each asks for its state once (all at once)."""

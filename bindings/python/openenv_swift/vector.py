@@ -69,9 +69,8 @@ class VectorEnv:
         servers: Optional[ProvidedServers] = None
         if provider is not None:
             servers = ProvidedServers(provider, name, _launch_keys(options))
-            grow = None if num_servers is not None else (lambda: servers.start(1)[0])  # type: ignore[union-attr]
             try:
-                placement = Placement(servers.start(num_servers or 1), timing, grow)
+                placement = Placement(servers.start(num_servers or 1), timing, lambda: servers.start(1)[0], num_servers)  # type: ignore[union-attr]
                 handles = [handle for _, handle in placement.open(num_envs)]
             except BaseException:
                 servers.stop_all()

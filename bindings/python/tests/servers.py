@@ -16,7 +16,7 @@ import time
 import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 from conftest import VENV
 
@@ -164,6 +164,18 @@ def faulty_env_source(template_factory) -> Path:
     return package.parent
 
 
+def template_maker(root: Path) -> Callable[[str], Path]:
+    """Makes a package with the real `openenv init` template in ``root`` (each name once): the
+    benchmarks' version of the tests' ``template_factory`` fixture."""
+
+    def make(name: str) -> Path:
+        if not (root / name).exists():
+            subprocess.run([str(VENV / "bin" / "openenv"), "init", name], cwd=root, check=True, capture_output=True)
+        return root / name
+
+    return make
+
+
 def slow_env_source(template_factory) -> Path:
     """A package made by `openenv init slow_env` whose step takes 50 ms, serving one session
     at a time (the template's default); returns the folder holding it."""
@@ -175,6 +187,33 @@ def slow_env_source(template_factory) -> Path:
                                             "        self._state.step_count += 1\n        __import__(\"time\").sleep(0.05)\n", 1))
     assert "sleep(0.05)" in environment.read_text()
     return package.parent
+
+
+class TemplateRuntime:
+    """A RuntimeProvider as openenv defines one (``start``, ``wait_for_ready``, ``stop``; one
+    object, one server), running ``many_env_source``'s template with uvicorn on this machine."""
+
+    #: Every runtime started (an instance given to make_vec is copied for the other servers).
+    instances: list = []
+
+    def __init__(self, folder) -> None:
+        self.folder = folder
+        self.server = None
+
+    def start(self, port=None, env_vars=None, **kwargs) -> str:
+        self.server = Server("many_env.server.app:app", self.folder, env=dict(env_vars or {}), port=port)
+        TemplateRuntime.instances.append(self)
+        return self.server.url
+
+    def wait_for_ready(self, timeout_s: float = 30.0) -> None:
+        pass  # Server has waited for /health already
+
+    def stop(self) -> None:
+        self.server.stop()
+
+    @property
+    def running(self) -> bool:
+        return self.server is not None and self.server.process.poll() is None
 
 
 def many_env_source(template_factory) -> Path:

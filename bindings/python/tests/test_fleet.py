@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from openenv_swift import AutoEnv, CapacityError, EnvConnectionError, VectorEnvError
-from servers import Server, many_env_source
+from servers import Server, TemplateRuntime, many_env_source
 
 
 def many_env_server(template_factory, sessions: int) -> Server:
@@ -83,33 +83,6 @@ def test_with_no_server_left_the_lost_sessions_stay_closed_and_say_why(template_
             assert all(isinstance(error.__cause__, EnvConnectionError) for error in caught.value.errors.values())
     finally:
         only.stop()
-
-
-class TemplateRuntime:
-    """A RuntimeProvider as openenv defines one (``start``, ``wait_for_ready``, ``stop``; one
-    object, one server), running the `openenv init` template with uvicorn on this machine."""
-
-    #: Every runtime started (an instance given to make_vec is copied for the other servers).
-    instances: list = []
-
-    def __init__(self, folder) -> None:
-        self.folder = folder
-        self.server = None
-
-    def start(self, port=None, env_vars=None, **kwargs) -> str:
-        self.server = Server("many_env.server.app:app", self.folder, env=dict(env_vars or {}), port=port)
-        TemplateRuntime.instances.append(self)
-        return self.server.url
-
-    def wait_for_ready(self, timeout_s: float = 30.0) -> None:
-        pass  # Server has waited for /health already
-
-    def stop(self) -> None:
-        self.server.stop()
-
-    @property
-    def running(self) -> bool:
-        return self.server is not None and self.server.process.poll() is None
 
 
 def test_a_provider_starts_servers_as_capacity_runs_out_and_stops_them(template_factory) -> None:
