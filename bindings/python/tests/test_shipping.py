@@ -97,6 +97,7 @@ def test_the_wheel_holds_the_package_and_the_library_with_correct_metadata(wheel
     assert sources | {"openenv_swift/py.typed", "openenv_swift/libopenenv.so"} <= names
     assert library == shipped_library.read_bytes()
     assert (metadata["Name"], metadata["Version"], metadata["Requires-Python"], metadata["License"]) == ("swift-openenv", version, ">=3.10", "BSD-3-Clause")
+    assert metadata.get_all("Provides-Extra") == ["ray"] and metadata.get_all("Requires-Dist") == ['ray>=2.9; extra == "ray"']
     assert metadata.get_payload() == (REPO / "README.md").read_text()
     assert f"Tag: py3-none-{backend.platform_tag()}" in tags and "Root-Is-Purelib: false" in tags
     assert all(f"{name}," in record for name in names)
