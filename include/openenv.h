@@ -201,6 +201,19 @@ int openenv_list_text(const char *kind, const char *options_json, char **out_tex
 int openenv_connect(const char *base_url, const char *options_json, openenv_env **out_env);
 
 /*
+ * Opens `count` sessions spread over the servers urls[0..url_count), round-robin, each server
+ * taking no more than it has room for (options_json as for openenv_connect, for every session).
+ * A server tells its room only by refusing a session's first message, so each new session asks
+ * for its state once: a session a server refuses (CAPACITY_REACHED) moves to a server with room,
+ * as does one whose server cannot be reached. out_envs[0..count) receives the sessions (close
+ * each with openenv_close). When the servers together cannot hold `count`: OPENENV_SERVER_ERROR,
+ * code CAPACITY_REACHED, whose details name what each server holds ("servers": {url: most
+ * sessions, "unreachable" or "room"}); when no server can be reached at all, that connection
+ * error. Either way no session is left open and out_envs is all NULL.
+ */
+int openenv_open_placed(const char *const *urls, size_t url_count, size_t count, const char *options_json, openenv_env **out_envs);
+
+/*
  * Opens a session with the installed environment `name` (any spelling), starting its server:
  * by default as a child process (python -m uvicorn <package>.server.app:app on 127.0.0.1 and
  * a free port, with the interpreter that owns the package); with "docker_image" or

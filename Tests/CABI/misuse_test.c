@@ -285,6 +285,23 @@ int main(int argc, char **argv) {
           "one problem listed once: %s", out);
     openenv_string_free(out);
 
+    /* Sessions placed over servers: past one that cannot be reached; every argument checked. */
+    const char *fleet[] = {"http://127.0.0.1:9", url};
+    openenv_env *placed[3] = {forged, forged, forged};
+    CHECK(openenv_open_placed(NULL, 2, 3, NULL, placed) == INVALID && placed[0] == forged, "open_placed urls");
+    CHECK(openenv_open_placed(fleet, 0, 3, NULL, placed) == INVALID, "open_placed url_count 0");
+    CHECK(openenv_open_placed(fleet, 2, 3, NULL, NULL) == INVALID, "open_placed out");
+    const char *holey[] = {url, NULL};
+    CHECK(openenv_open_placed(holey, 2, 3, NULL, placed) == INVALID && strstr(openenv_last_error(), "urls[1] is NULL") != NULL,
+          "open_placed names the NULL url: %s", openenv_last_error());
+    CHECK(openenv_open_placed(fleet, 2, 3, "{\"bogus\": 1}", placed) == INVALID && placed[0] == NULL, "open_placed options");
+    CHECK(openenv_open_placed(fleet, 2, 3, "{\"connect_timeout\": 5}", placed) == OPENENV_OK, "open_placed: %s", openenv_last_error());
+    for (int index = 0; index < 3; index++) {
+        CHECK(openenv_base_url(placed[index], &out) == OPENENV_OK && strcmp(out, url) == 0, "placed %d on the server that answers", index);
+        openenv_string_free(out);
+        openenv_close(placed[index]);
+    }
+
     /* Releasing a queue wakes every collector blocked on it, with OPENENV_CLOSED. */
     openenv_queue *doomed = NULL;
     CHECK(openenv_queue_new(&doomed) == OPENENV_OK, "queue_new");

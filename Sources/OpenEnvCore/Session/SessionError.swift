@@ -27,6 +27,8 @@ public struct ServerError: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch code {
+        case "CAPACITY_REACHED" where details["asked"] != nil:
+            return message  // a fleet's (SessionPlacement): the message says what each server holds
         case "CAPACITY_REACHED":
             let active = details["active_sessions"].map { $0.serialized() } ?? "?"
             let maximum = details["max_sessions"].map { $0.serialized() } ?? "?"

@@ -96,6 +96,7 @@ _SIGNATURES: Dict[str, list] = {
     "openenv_submit": [_HANDLE, _HANDLE, ctypes.c_int, _TEXT, ctypes.c_uint64],
     "openenv_submit_open": [_HANDLE, ctypes.c_int, _TEXT, _TEXT, ctypes.c_uint64],
     "openenv_run_batch": [ctypes.c_int, ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_char_p), ctypes.c_size_t, ctypes.POINTER(Completion)],
+    "openenv_open_placed": [ctypes.POINTER(ctypes.c_char_p), ctypes.c_size_t, ctypes.c_size_t, _TEXT, ctypes.POINTER(ctypes.c_void_p)],
 }
 
 _lock = threading.Lock()

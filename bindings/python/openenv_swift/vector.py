@@ -71,16 +71,16 @@ class VectorEnv:
             servers = ProvidedServers(provider, name, _launch_keys(options))
             try:
                 placement = Placement(servers.start(num_servers or 1), timing, lambda: servers.start(1)[0], num_servers)  # type: ignore[union-attr]
-                handles = [handle for _, handle in placement.open(num_envs)]
+                handles = placement.open(num_envs)
             except BaseException:
                 servers.stop_all()
                 raise
-            return cls(handles, hooks, (lambda count: [handle for _, handle in placement.open(count)]) if reopen else None, servers)
+            return cls(handles, hooks, placement.open if reopen else None, servers)
         if isinstance(base_url, (list, tuple)):
             if not base_url:
                 raise InvalidArgumentError("base_url is an empty list; give at least one server URL")
             placement = Placement(list(base_url), timing)
-            opener = lambda count: [handle for _, handle in placement.open(count)]  # noqa: E731
+            opener = placement.open
         else:
             launch = _native.launch_options(base_url=base_url, **timing, **_launch_keys(options))
             opener = lambda count: _open_from_env(name, launch, count)  # noqa: E731

@@ -1,0 +1,22 @@
+import OpenEnvCore
+
+@_cdecl("openenv_open_placed")
+public func openenv_open_placed(
+    _ urls: UnsafePointer<UnsafePointer<CChar>?>?, _ urlCount: Int, _ count: Int, _ options: UnsafePointer<CChar>?,
+    _ out: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
+    exported {
+        guard let urls, urlCount > 0 else { throw FFIError(.invalidArgument, "urls is NULL or url_count is 0; pass an array of url_count server base URLs") }
+        guard let out else { throw FFIError(.invalidArgument, "out_envs is NULL; pass an array of count openenv_env * to receive the sessions") }
+        guard count >= 0 else { throw FFIError(.invalidArgument, "count is negative") }
+        for index in 0..<count { out[index] = nil }
+        var given: [String] = []
+        for index in 0..<urlCount {
+            given.append(try string(urls[index], named: "urls[\(index)]"))
+        }
+        var placement = try SessionPlacement(urls: given, options: SessionOptions(json: json(options, named: "options_json")))
+        for (index, session) in try placement.open(count).enumerated() {
+            out[index] = sessionHandles.insert(session)
+        }
+    }
+}
