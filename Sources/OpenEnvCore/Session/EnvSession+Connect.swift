@@ -8,7 +8,9 @@ extension EnvSession {
     /// and answer CAPACITY_REACHED: then the new connection asks for the state once (the
     /// server's refusal comes before any answer) and, while refused, connects again after a
     /// short pause, until the interrupted call's deadline or the connect timeout. After that the
-    /// capacity error is the answer, as before. Elsewhere: one connection, nothing extra sent.
+    /// capacity error is the answer, as before; another error that ends the session (the
+    /// environment could not be made) is the answer at once. Elsewhere: one connection, nothing
+    /// extra sent.
     static func connect(to address: ServerAddress, options: SessionOptions) throws -> WebSocketConnection {
         let headers = try options.handshakeLines(for: address)
         let open = { () throws(TransportError) in
@@ -22,21 +24,22 @@ extension EnvSession {
         var pause: UInt64 = 10_000_000
         while true {
             let socket = try open()
-            guard let refusal = try capacityRefusal(on: socket, timeout: options.connectTimeout) else { return socket }
+            guard let refusal = try closingAnswer(on: socket, timeout: options.connectTimeout) else { return socket }
             socket.abort()
-            guard Deadline.now() + pause < limit else { throw SessionError.server(refusal) }
+            guard refusal.code == "CAPACITY_REACHED", Deadline.now() + pause < limit else { throw SessionError.server(refusal) }
             usleep(UInt32(pause / 1000))
             pause = min(pause * 2, 100_000_000)
         }
     }
 
-    /// Asks for the state on a new connection and returns the server's CAPACITY_REACHED
-    /// refusal, or nil when the server answered anything else (the session is then its own).
-    private static func capacityRefusal(on socket: WebSocketConnection, timeout: Double) throws(TransportError) -> ServerError? {
+    /// Asks for the state on a new connection and returns the server's error if it ended the
+    /// session (CAPACITY_REACHED, or a failure to make the environment), or nil when the server
+    /// answered anything else: the session is then its own.
+    private static func closingAnswer(on socket: WebSocketConnection, timeout: Double) throws(TransportError) -> ServerError? {
         try socket.send(text: SessionRequest.state.frame, timeout: timeout, operation: "asking a server that may still hold an interrupted session")
         let answer = try socket.receive(timeout: timeout, operation: "waiting for a server that may still hold an interrupted session")
         guard let message = try? JSONParser().parse(answer.bytes), message["type"]?.stringValue == "error" else { return nil }
         let error = ServerError(data: message["data"] ?? .null)
-        return error.code == "CAPACITY_REACHED" ? error : nil
+        return error.closesSession ? error : nil
     }
 }

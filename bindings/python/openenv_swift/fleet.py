@@ -18,7 +18,7 @@ import copy
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List
 
 from ._native import call_json
 from .errors import InvalidArgumentError
