@@ -88,15 +88,13 @@ public struct SessionPlacement: Sendable {
         let answers = SessionBatch.perform(opened.map { ($0.1, SessionRequest.state) })
         var admitted: [EnvSession] = []
         for ((url, session), answer) in zip(opened, answers) {
-            switch answer {
-            case .success:
+            switch Admission(answer) {
+            case .admitted:
                 admitted.append(session)
-            case .failure(.server(let error)) where !error.closesSession:
-                admitted.append(session)  // the environment cannot tell its state yet, but the session exists
-            case .failure(.server(let refusal)) where refusal.code == "CAPACITY_REACHED":
+            case .full(let maximum):
                 session.close()
-                full[url] = refusal.details["max_sessions"]?.integerValue.map(Int.init)
-            case .failure(let error):
+                full[url] = maximum
+            case .lost(let error):
                 session.close()
                 unreachable[url] = error
             }

@@ -83,18 +83,16 @@ final class SharedServerPool: @unchecked Sendable {
         guard let session = try? EnvSession(baseURL: entry.process.baseURL, options: options, runtime: ServerLease(entry: entry, pool: self)) else {
             return nil
         }
-        do {
-            _ = try session.state()
+        switch Admission(Result { () throws(SessionError) in try session.state() }) {
+        case .admitted:
             return session
-        } catch .server(let error) where !error.closesSession {
-            return session  // the environment cannot tell its state yet, but the session exists
-        } catch {
-            if case .server(let refusal) = error, refusal.code == "CAPACITY_REACHED" {
-                lock.withLock { entry.capacity = refusal.details["max_sessions"]?.integerValue.map(Int.init) ?? (entry.leases - 1) }
-            }
-            session.close()
-            return nil
+        case .full(let maximum):
+            lock.withLock { entry.capacity = maximum ?? (entry.leases - 1) }
+        case .lost:
+            break
         }
+        session.close()
+        return nil
     }
 
     /// Gives back one lease; the last one stops the server.

@@ -81,11 +81,7 @@ class AsyncEngine:
             lib.openenv_collect(self._queue, completions, _BATCH, 0.0, ctypes.byref(count))
             for index in range(count.value):
                 completion = completions[index]
-                if completion.status == _native.OK and completion.json:  # the usual case, taken inline
-                    outcome = ctypes.string_at(completion.json)
-                    lib.openenv_string_free(completion.json)
-                else:
-                    outcome = _native.take_completion(lib, completion)
+                outcome = _native.take_completion(lib, completion)
                 future = futures.pop(completion.tag, None)
                 if future is None or future.done():
                     if isinstance(outcome, int):  # an open nobody waits for any more

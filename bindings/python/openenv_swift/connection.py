@@ -29,8 +29,6 @@ CLOSE_TIMEOUT_S = 10.0
 #: The message that asks an OpenEnv server to end the session.
 _CLOSE_MESSAGE = b'{"type":"close"}'
 
-_is_open_flag = None
-
 
 def _closed_error(message: str) -> Exception:
     """The ``websockets`` exception a closed connection raises, carrying the engine's reason."""
@@ -88,15 +86,8 @@ class EngineConnection:
     @property
     def open(self) -> bool:
         """Whether the session can still be used (the server or a failure may have ended it)."""
-        global _is_open_flag
         handle = self._handle
-        if handle is None:
-            return False
-        if _is_open_flag is None:
-            _is_open_flag = (_native.library().openenv_is_open, _native.ctypes.c_int())
-        function, flag = _is_open_flag
-        function(handle, _native.ctypes.byref(flag))
-        return bool(flag.value)
+        return handle is not None and _native.is_open(handle)
 
     @property
     def state(self) -> Any:
