@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import collections
 import json
-from typing import TYPE_CHECKING, Any, Deque, Dict, Mapping, Optional, Set, Union
+from typing import TYPE_CHECKING, Any, Awaitable, Deque, Dict, Mapping, Optional, Set, Union
 from urllib.parse import urlsplit, urlunsplit
 
 from . import _engine, _native, errors
@@ -64,8 +64,9 @@ class EngineConnection:
         self._answers: Deque[asyncio.Future] = collections.deque()
         #: The answers of ``{"type": "close"}`` messages sent (the rest are requests).
         self._close_answers: Set[asyncio.Future] = set()
-        #: Answers a ``recv`` is waiting for (taken from ``_answers``).
-        self._awaited: Set[asyncio.Future] = set()
+        #: The answer ``recv`` handed out last (answers come in order: while it is done, so
+        #: are all before it).
+        self._receiving: Optional[asyncio.Future] = None
         #: The completions of the event loop this connection sends from, found on the first
         #: send (as a ``websockets`` connection belongs to one loop); found again only if that
         #: loop has closed. Saves looking up the running loop on every send.
@@ -106,28 +107,26 @@ class EngineConnection:
         if engine is None or engine.loop_closed():
             engine = self._engine = _engine.engine()
         try:
-            answer = engine.submit(self._handle, _native.OP_TEXT, payload)
+            answer = engine.submit(self._handle, _native.OP_TEXT, payload, _translated)
         except errors.OpenEnvError as error:
             raise _translated(error) from error
         if len(payload) <= 24 and payload.replace(b" ", b"") == _CLOSE_MESSAGE:
             self._close_answers.add(answer)
         self._answers.append(answer)
 
-    async def recv(self) -> str:
-        """The answer to the oldest message sent and not yet received, as the server wrote it."""
+    def recv(self) -> Awaitable[str]:
+        """The answer to the oldest message sent and not yet received, as the server wrote it
+        (awaitable; a failure raises what ``websockets`` would).
+
+        The answer's own future, not a coroutine: ``asyncio.wait_for`` (the reference client's
+        receive) then needs no task of its own around it, a task per step saved."""
         if not self._answers:
             if not self.open:
                 raise _closed_error("the connection is closed")
             raise RuntimeError("recv() with no message sent: the engine pairs each answer with the message sent before it; "
                                "call send() first")
-        answer = self._answers.popleft()
-        self._awaited.add(answer)
-        try:
-            return (await answer).decode("utf-8")
-        except errors.OpenEnvError as error:
-            raise _translated(error) from error
-        finally:
-            self._awaited.discard(answer)
+        answer = self._receiving = self._answers.popleft()
+        return answer
 
     def exchange(self, message: str) -> str:
         """Sends ``message`` and returns its answer, blocking the calling thread (not an event
@@ -147,20 +146,23 @@ class EngineConnection:
         engine started stops with its last session."""
         import asyncio
 
-        handle, pending = self._handle, list(self._answers)
+        handle, unreceived, receiving = self._handle, list(self._answers), self._receiving
         if handle is None:
             return
         self._answers.clear()
+        waited = unreceived
         try:
-            if any(not answer.done() and answer not in self._close_answers for answer in (*pending, *self._awaited)):
-                pending = []
-            elif not pending and self.open:
-                pending = [_engine.engine().submit(handle, _native.OP_TEXT, _CLOSE_MESSAGE)]
-            if pending:
-                await asyncio.wait(pending, timeout=CLOSE_TIMEOUT_S)
+            if any(not answer.done() and answer not in self._close_answers for answer in (*unreceived, receiving) if answer is not None):
+                waited = []
+            elif not unreceived and self.open:
+                waited = [_engine.engine().submit(handle, _native.OP_TEXT, _CLOSE_MESSAGE)]
+            if waited:
+                await asyncio.wait(waited, timeout=CLOSE_TIMEOUT_S)
         finally:
-            for answer in pending:
-                if answer.done() and not answer.cancelled():
+            for answer in (*unreceived, *waited):
+                if not answer.done():
+                    answer.cancel()  # nobody can receive it any more: its answer is dropped when it comes
+                elif not answer.cancelled():
                     answer.exception()  # the server's closing is the expected end: retrieved, not raised
             self._handle = None
             _native.close(handle)
