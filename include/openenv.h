@@ -354,8 +354,9 @@ int openenv_server_schema(const char *target, const char *options_json, char **o
  * openenv_submit hands a request to the engine's I/O loop (one thread serving every session,
  * with epoll and non-blocking sockets) and returns at once; when the answer comes, a
  * completion carrying the caller's tag waits in the queue given. The queue's descriptor
- * (openenv_queue_fd) is readable exactly while completions wait, so a poll/epoll loop,
- * libuv or Python's asyncio can wait on it; openenv_collect takes them.
+ * (openenv_queue_fd) is readable while completions wait (from the end of the I/O loop's pass
+ * that finished them, so one wake-up brings all of that pass's), so a poll/epoll loop, libuv
+ * or Python's asyncio can wait on it; openenv_collect takes them.
  *
  * Order and safety: on one session, requests go on the wire one at a time, in the order
  * submitted, so an answer is never handed to another request. A blocking call on a session
@@ -403,8 +404,19 @@ int openenv_queue_free(openenv_queue *queue);
  * Submits `op` (OPENENV_OP_*) on `env` without blocking; its completion, tagged `tag`, goes
  * to `queue`. An argument that is wrong now (a closed handle, JSON that is not an object)
  * fails here, with no completion.
+ *
+ * With OPENENV_SUBMIT_DEFERRED or'ed into op, the I/O loop is not woken for the request: it
+ * goes on the wire at the next openenv_submit_flush() (or the next submit without the flag).
+ * Submitting a round of requests deferred and flushing once costs the I/O loop one wake-up
+ * instead of one per request. A deferred request never flushed may wait indefinitely.
  */
 int openenv_submit(openenv_env *env, openenv_queue *queue, int op, const char *json, uint64_t tag);
+
+/* Or'ed into openenv_submit's op: do not wake the I/O loop for this request yet. */
+#define OPENENV_SUBMIT_DEFERRED 0x100
+
+/* Puts every request submitted with OPENENV_SUBMIT_DEFERRED (by any thread) on its way. */
+int openenv_submit_flush(void);
 
 /*
  * Opens a session without blocking, `how` being OPENENV_OPEN_*, with the target and options

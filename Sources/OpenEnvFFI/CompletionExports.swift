@@ -56,7 +56,18 @@ public func openenv_submit(_ env: OpaquePointer?, _ queue: OpaquePointer?, _ op:
     exported {
         let session = try sessionHandles.session(env)
         let queue = try queueHandles.object(queue, named: "queue")
-        session.submit(try request(op, json), to: queue, tag: tag)
+        let deferred = op & submitDeferred != 0
+        session.submit(try request(op & ~submitDeferred, json), to: queue, tag: tag, deferred: deferred)
+    }
+}
+
+/// `OPENENV_SUBMIT_DEFERRED`, or'ed into `openenv_submit`'s op.
+private let submitDeferred: Int32 = 0x100
+
+@_cdecl("openenv_submit_flush")
+public func openenv_submit_flush() -> Int32 {
+    exported {
+        EnvSession.sendDeferredSubmissions()
     }
 }
 

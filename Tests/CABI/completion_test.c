@@ -44,7 +44,7 @@ int main(int argc, char **argv) {
     openenv_queue *queue = NULL;
     CHECK(openenv_queue_new(&queue) == OPENENV_OK && queue != NULL, "queue_new: %s", openenv_last_error());
     openenv_env **envs = calloc(sessions, sizeof *envs);
-    openenv_completion *done = calloc(sessions, sizeof *done);
+    openenv_completion *done = calloc(sessions * 2, sizeof *done);
 
     /* Open every session at once; tags say which is which. */
     for (size_t index = 0; index < sessions; index++)
@@ -97,6 +97,26 @@ int main(int argc, char **argv) {
         release(&done[index]);
     }
 
+    /* Deferred submissions go out, in order per session, at one flush. */
+    for (size_t index = 0; index < sessions; index++)
+        for (int step = 0; step < 2; step++) {
+            char action[64];
+            snprintf(action, sizeof action, "{\"message\": \"d%zu-%d\"}", index, step);
+            CHECK(openenv_submit(envs[index], queue, OPENENV_OP_STEP | OPENENV_SUBMIT_DEFERRED, action, index * 2 + step) == OPENENV_OK,
+                  "deferred submit: %s", openenv_last_error());
+        }
+    CHECK(openenv_submit_flush() == OPENENV_OK, "flush");
+    CHECK(collect_all(queue, done, sessions * 2) == sessions * 2, "not every deferred step completed");
+    for (size_t index = 0; index < sessions * 2; index++) {
+        char expected[64];
+        snprintf(expected, sizeof expected, "\"echoed_message\":\"d%llu-%llu\"", (unsigned long long)done[index].tag / 2,
+                 (unsigned long long)done[index].tag % 2);
+        CHECK(done[index].status == OPENENV_OK && strstr(done[index].json, expected) != NULL, "deferred step %llu: %s",
+              (unsigned long long)done[index].tag, done[index].json ? done[index].json : done[index].error);
+        release(&done[index]);
+    }
+    CHECK(openenv_submit_flush() == OPENENV_OK, "a flush with nothing deferred");
+
     /* A server error keeps the session; the completion carries code and message. */
     CHECK(openenv_submit(envs[0], queue, OPENENV_OP_MESSAGE, "{\"type\": \"bogus\"}", 7) == OPENENV_OK, "submit bogus");
     CHECK(collect_all(queue, done, 1) == 1 && done[0].status == OPENENV_SERVER_ERROR && strstr(done[0].json, "UNKNOWN_TYPE") != NULL &&
@@ -129,6 +149,9 @@ int main(int argc, char **argv) {
     CHECK(openenv_collect(queue, done, 4, 0, &count) == OPENENV_OK && count == 0, "nothing waits");
     CHECK(openenv_collect(queue, done, 4, 0.05, &count) == OPENENV_OK && count == 0, "a timed wait with nothing coming");
     CHECK(openenv_submit(envs[0], queue, 99, "{}", 1) == OPENENV_INVALID_ARGUMENT && strstr(openenv_last_error(), "OPENENV_OP_STEP"), "unknown op");
+    CHECK(openenv_submit(envs[0], queue, OPENENV_SUBMIT_DEFERRED, "{}", 1) == OPENENV_INVALID_ARGUMENT, "the deferred flag alone is no op");
+    CHECK(openenv_run_batch(OPENENV_OP_STATE | OPENENV_SUBMIT_DEFERRED, (openenv_env *const *)envs, NULL, 1, done) == OPENENV_INVALID_ARGUMENT,
+          "a batch takes no deferred flag");
     CHECK(openenv_submit(envs[0], queue, OPENENV_OP_STEP, NULL, 1) == OPENENV_INVALID_ARGUMENT, "step without an action");
     CHECK(openenv_submit(envs[0], queue, OPENENV_OP_STEP, "[1]", 1) == OPENENV_INVALID_ARGUMENT, "an action that is not an object");
     CHECK(openenv_submit(envs[0], queue, OPENENV_OP_MESSAGE, "{\"no\": \"type\"}", 1) == OPENENV_INVALID_ARGUMENT, "a message without a type");

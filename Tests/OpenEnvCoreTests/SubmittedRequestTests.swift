@@ -38,6 +38,30 @@ import Testing
         #expect(queue.collect(maximum: 1, timeout: 10).first?.tag == 100)
     }
 
+    @Test func deferredSubmissionsGoOutAtOneFlushInOrder() throws {
+        let server = try LiveServer()
+        defer { server.stop() }
+        let session = try EnvSession(baseURL: server.url)
+        defer { session.close() }
+        let queue = try CompletionQueue()
+        for step in 0..<8 {
+            session.submit(.step(["message": .string("d\(step)")]), to: queue, tag: UInt64(step), deferred: true)
+        }
+        EnvSession.sendDeferredSubmissions()
+        var completions: [Completion] = []
+        while completions.count < 8 {
+            let batch = queue.collect(maximum: 64, timeout: 10)
+            #expect(!batch.isEmpty)
+            completions += batch
+        }
+        #expect(completions.map(\.tag) == (0..<8).map(UInt64.init))
+        for completion in completions {
+            #expect(try text(completion).contains("\"echoed_message\":\"d\(completion.tag)\""))
+        }
+        EnvSession.sendDeferredSubmissions()  // nothing deferred: no effect
+        #expect(try session.state()["step_count"] == 8)
+    }
+
     @Test func swiftAsyncMethodsAndBatches() async throws {
         let server = try LiveServer()
         defer { server.stop() }
@@ -102,6 +126,23 @@ import Testing
         queue.post(Completion(tag: 7, outcome: .success(.json([]))))
         #expect(poll(&poller, 1, 0) == 1)
         #expect(queue.collect(maximum: 4).map(\.tag) == [7])
+        #expect(poll(&poller, 1, 0) == 0)
+        // Posted without signalling (the I/O loop's way): readable only once signalled, and
+        // collectable either way.
+        queue.post(Completion(tag: 8, outcome: .success(.json([]))), signalling: false)
+        queue.post(Completion(tag: 9, outcome: .success(.json([]))), signalling: false)
+        #expect(poll(&poller, 1, 0) == 0)
+        queue.signal()
+        queue.signal()
+        #expect(poll(&poller, 1, 0) == 1)
+        #expect(queue.collect(maximum: 1).map(\.tag) == [8])
+        #expect(poll(&poller, 1, 0) == 1)
+        #expect(queue.collect(maximum: 4).map(\.tag) == [9])
+        #expect(poll(&poller, 1, 0) == 0)
+        queue.signal()
+        #expect(poll(&poller, 1, 0) == 0)
+        queue.post(Completion(tag: 10, outcome: .success(.json([]))), signalling: false)
+        #expect(queue.collect(maximum: 4).map(\.tag) == [10])
         #expect(poll(&poller, 1, 0) == 0)
     }
 }

@@ -4,13 +4,23 @@ extension EnvSession {
     /// Sends `request` without blocking; `queue` receives a completion tagged `tag` with the
     /// result as JSON text (see `SessionRequest`). Requests on one session go on the wire one
     /// at a time, in the order submitted, and wait for any blocking call on it to finish.
-    public func submit(_ request: SessionRequest, to queue: CompletionQueue, tag: UInt64) {
+    ///
+    /// `deferred`: the I/O loop is not woken for this request; `sendDeferredSubmissions()`
+    /// wakes it once for all deferred so far (any other submission or close does too). Saves a
+    /// wake-up of the loop's thread per request when many are submitted together.
+    public func submit(_ request: SessionRequest, to queue: CompletionQueue, tag: UInt64, deferred: Bool = false) {
         SessionLoop.shared.submit(Submission(request: request) { outcome in
             let result = outcome.flatMap { answer, bytes in
                 Result { () throws(SessionError) in try request.result(answer: answer, bytes: bytes) }
             }
-            queue.post(Completion(tag: tag, outcome: result.map { .json($0) }.mapError { $0 }))
-        }, on: self)
+            queue.post(Completion(tag: tag, outcome: result.map { .json($0) }.mapError { $0 }), signalling: false)
+            SessionLoop.shared.signalAfterThisPass(queue)
+        }, on: self, wakingTheLoop: !deferred)
+    }
+
+    /// Puts the requests submitted with `deferred: true` on their way.
+    public static func sendDeferredSubmissions() {
+        SessionLoop.shared.wakeForDeferred()
     }
 
     /// `request` through the I/O loop, for Swift concurrency: the task suspends, no thread

@@ -12,8 +12,9 @@ public enum SessionBatch {
             return requests.map { _ in .failure(error) }
         }
         for (index, (session, request)) in requests.enumerated() {
-            session.submit(request, to: queue, tag: UInt64(index))
+            session.submit(request, to: queue, tag: UInt64(index), deferred: true)
         }
+        EnvSession.sendDeferredSubmissions()
         var results = [Result<[UInt8], SessionError>?](repeating: nil, count: requests.count)
         var remaining = requests.count
         while remaining > 0 {

@@ -75,6 +75,8 @@ final class SessionLoop: @unchecked Sendable {
     private var earliestDeadline = UInt64.max
     /// No keep-alive ping is due before this (monotonic nanoseconds); a lower bound, as above.
     private var earliestPing = UInt64.max
+    /// Queues given completions during this pass, signalled once at its end.
+    private var unsignalled: [ObjectIdentifier: CompletionQueue] = [:]
 
     private init() {
         epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
@@ -86,14 +88,26 @@ final class SessionLoop: @unchecked Sendable {
     }
 
     /// Queues `submission` on `session`; its `deliver` runs when the answer (or a failure)
-    /// comes. Never blocks.
-    func submit(_ submission: Submission, on session: EnvSession) {
+    /// comes. Never blocks. With `wakingTheLoop` false the loop is not woken for it: it goes on
+    /// the wire at the next `wakeForDeferred()` (or anything else that wakes the loop), so that
+    /// many submissions made together cost the loop one wake-up.
+    func submit(_ submission: Submission, on session: EnvSession, wakingTheLoop: Bool = true) {
         session.submittedUnderWay.enter()
         let counted = Submission(request: submission.request) { outcome in
             submission.deliver(outcome)
             session.submittedUnderWay.leave()
         }
-        post(.submit(session, counted))
+        post(.submit(session, counted), waking: wakingTheLoop)
+    }
+
+    /// Wakes the loop for the submissions made without waking it, if any wait.
+    func wakeForDeferred() {
+        let needsWake = lock.withLock { () -> Bool in
+            guard !inbox.isEmpty, !wakePending else { return false }
+            wakePending = true
+            return true
+        }
+        if needsWake { _ = eventfd_write(wake, 1) }
     }
 
     /// Pings `session` every `ping_interval` seconds while it is idle, until it closes; no
@@ -107,11 +121,12 @@ final class SessionLoop: @unchecked Sendable {
         post(.forget(session))
     }
 
-    private func post(_ work: Work) {
+    private func post(_ work: Work, waking: Bool = true) {
         let needsWake = lock.withLock { () -> Bool in
             inbox.append(work)
-            defer { wakePending = true }
-            return !wakePending
+            guard waking, !wakePending else { return false }
+            wakePending = true
+            return true
         }
         if needsWake { _ = eventfd_write(wake, 1) }
     }
@@ -130,7 +145,15 @@ final class SessionLoop: @unchecked Sendable {
             }
             expireAndRetry()
             sendDuePings()
+            for queue in unsignalled.values { queue.signal() }
+            unsignalled.removeAll(keepingCapacity: true)
         }
+    }
+
+    /// Signals `queue` at the end of the loop's current pass. Call on the loop's thread only
+    /// (from a `Submission.deliver` that posted to `queue` without signalling).
+    func signalAfterThisPass(_ queue: CompletionQueue) {
+        unsignalled[ObjectIdentifier(queue)] = queue
     }
 
     private func takeInbox() {

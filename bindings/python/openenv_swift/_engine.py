@@ -1,12 +1,13 @@
 """Engine requests awaited from asyncio without a thread per call.
 
 Each event loop gets one engine completion queue. A request is submitted to the engine's I/O
-loop and returns at once; the queue's descriptor is watched with ``loop.add_reader``, and when
-it turns readable every finished completion is collected in one call and handed to the future
-waiting for it. The descriptor stays watched from the first request on (it is readable only
+loop and returns at once; the requests of one pass of the event loop (the tasks it woke) are
+put on the wire together by one call scheduled after them, so the I/O loop wakes once for them
+all. The queue's descriptor is watched with ``loop.add_reader``, and when it turns readable
+every finished completion is collected in one call and handed to the future waiting for it. The descriptor stays watched from the first request on (it is readable only
 while completions wait): un-watching it whenever no request waits cost two ``epoll_ctl``
-calls a step to a single awaited session. A cancelled await leaves its request to finish on the wire; the answer is
-then dropped, so it can never be mistaken for another request's.
+calls a step to a single awaited session. A cancelled await leaves its request to finish on
+the wire; the answer is then dropped, so it can never be mistaken for another request's.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import ctypes
 import itertools
 import weakref
-from typing import TYPE_CHECKING, Dict, Optional
+from typing import TYPE_CHECKING, Callable, Dict, Optional, Tuple
 
 if TYPE_CHECKING:
     import asyncio
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
 from . import _native
 
 _BATCH = 256
+
+#: What a failed request's future gets instead of the engine's exception (None: that exception).
+Translation = Optional[Callable[[Exception], Exception]]
 
 
 class AsyncEngine:
@@ -39,21 +43,27 @@ class AsyncEngine:
         self._loop = loop
         self._queue = queue
         self._descriptor = descriptor.value
-        self._futures: Dict[int, asyncio.Future] = {}
+        self._futures: Dict[int, Tuple[asyncio.Future, Translation]] = {}
         self._tags = itertools.count(1)
         self._completions = (_native.Completion * _BATCH)()
         self._count = ctypes.c_size_t()
         self._submit = lib.openenv_submit
+        self._flush = lib.openenv_submit_flush
+        self._flush_scheduled = False
         self._watching = False
         weakref.finalize(self, lib.openenv_queue_free, queue.value)
 
-    def submit(self, handle: int, op: int, payload: Optional[bytes]) -> asyncio.Future:
-        """Sends ``op`` on session ``handle``; the future gets the result's JSON bytes."""
+    def submit(self, handle: int, op: int, payload: Optional[bytes], translate: Translation = None) -> asyncio.Future:
+        """Sends ``op`` on session ``handle``; the future gets the result's JSON text, or the
+        engine's exception (passed through ``translate`` when given)."""
         tag = next(self._tags)
-        status = self._submit(handle, self._queue, op, payload, tag)
+        status = self._submit(handle, self._queue, op | _native.SUBMIT_DEFERRED, payload, tag)
         if status != _native.OK:
             _native._raise(self._lib, status)
-        return self._expect(tag)
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self._loop.call_soon(self._send_submitted)
+        return self._expect(tag, translate)
 
     def open(self, how: int, target: str, options: str) -> asyncio.Future:
         """Opens a session without blocking; the future gets its handle."""
@@ -61,15 +71,19 @@ class AsyncEngine:
         status = self._lib.openenv_submit_open(self._queue, how, target.encode("utf-8", "surrogatepass"), options.encode(), tag)
         if status != _native.OK:
             _native._raise(self._lib, status)
-        return self._expect(tag)
+        return self._expect(tag, None)
+
+    def _send_submitted(self) -> None:
+        self._flush_scheduled = False
+        self._flush()
 
     def loop_closed(self) -> bool:
         """Whether this engine's event loop has closed (its futures can no longer be awaited)."""
         return self._loop.is_closed()
 
-    def _expect(self, tag: int) -> asyncio.Future:
+    def _expect(self, tag: int, translate: Translation) -> asyncio.Future:
         future = self._loop.create_future()
-        self._futures[tag] = future
+        self._futures[tag] = (future, translate)
         if not self._watching:
             self._loop.add_reader(self._descriptor, self._drain)
             self._watching = True
@@ -82,13 +96,13 @@ class AsyncEngine:
             for index in range(count.value):
                 completion = completions[index]
                 outcome = _native.take_completion(lib, completion)
-                future = futures.pop(completion.tag, None)
+                future, translate = futures.pop(completion.tag, (None, None))
                 if future is None or future.done():
                     if isinstance(outcome, int):  # an open nobody waits for any more
                         _native.close(outcome)
                     continue
                 if isinstance(outcome, Exception):
-                    future.set_exception(outcome)
+                    future.set_exception(translate(outcome) if translate else outcome)
                 else:
                     future.set_result(outcome)
             if count.value < _BATCH:
@@ -105,4 +119,3 @@ def engine() -> AsyncEngine:
         found = AsyncEngine(loop)
         loop._openenv_swift_engine = found  # type: ignore[attr-defined]  # lives and dies with its loop
     return found
-

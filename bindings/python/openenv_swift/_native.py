@@ -54,6 +54,8 @@ class Completion(ctypes.Structure):
 
 #: ``OPENENV_OP_*``: what a submitted request asks.
 OP_RESET, OP_STEP, OP_STATE, OP_MESSAGE, OP_TEXT = 1, 2, 3, 4, 5
+#: ``OPENENV_SUBMIT_DEFERRED``: or'ed into an op, the request waits for ``openenv_submit_flush``.
+SUBMIT_DEFERRED = 0x100
 #: ``OPENENV_OPEN_*``: how a session is opened without blocking.
 OPEN_CONNECT, OPEN_FROM_ENV, OPEN_FROM_HUB = 1, 2, 3
 
@@ -95,6 +97,7 @@ _SIGNATURES: Dict[str, list] = {
     "openenv_collect": [_HANDLE, ctypes.POINTER(Completion), ctypes.c_size_t, ctypes.c_double, ctypes.POINTER(ctypes.c_size_t)],
     "openenv_submit": [_HANDLE, _HANDLE, ctypes.c_int, _TEXT, ctypes.c_uint64],
     "openenv_submit_open": [_HANDLE, ctypes.c_int, _TEXT, _TEXT, ctypes.c_uint64],
+    "openenv_submit_flush": [],
     "openenv_run_batch": [ctypes.c_int, ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_char_p), ctypes.c_size_t, ctypes.POINTER(Completion)],
     "openenv_open_placed": [ctypes.POINTER(ctypes.c_char_p), ctypes.c_size_t, ctypes.c_size_t, _TEXT, ctypes.POINTER(ctypes.c_void_p)],
 }
@@ -233,11 +236,11 @@ def open_session(function: str, target: str, options: Dict[str, Any]) -> int:
 
 
 def take_completion(lib: ctypes.CDLL, completion: Completion) -> Any:
-    """The result of a completion (JSON text as bytes, or a session handle for opens), or the
-    exception it carries; frees its strings either way."""
+    """The result of a completion (JSON text, or a session handle for opens), or the exception
+    it carries; frees its strings either way."""
     try:
         if completion.status == OK:
-            return ctypes.string_at(completion.json) if completion.json else int(completion.env)
+            return ctypes.string_at(completion.json).decode("utf-8") if completion.json else int(completion.env)
         message = ctypes.string_at(completion.error).decode("utf-8", "replace") if completion.error else ""
         details = ctypes.string_at(completion.json).decode("utf-8", "replace") if completion.json else None
         return exception(completion.status, message, details)
