@@ -115,6 +115,16 @@ def process_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def cpu_per_step(row: dict) -> float:
+    """A row's client CPU per step, user + system, in microseconds."""
+    return row["user_us_per_step"] + row["system_us_per_step"]
+
+
+def cpu_cell(row: dict) -> str:
+    """A row's client CPU per step as a table cell: total (user + system)."""
+    return f"{cpu_per_step(row):.1f} us ({row['user_us_per_step']:.1f} + {row['system_us_per_step']:.1f})"
+
+
 def measure(command: list[str], server_pids: list[int], environment: Optional[dict] = None) -> dict:
     """One client run, with the server's CPU per step (the server does nothing else meanwhile
     but the run's handshakes and resets) and the share of a core each side takes while stepping."""

@@ -203,6 +203,31 @@ def test_an_awaited_call_interrupted_then_a_reconnect_is_not_refused(slow_server
     asyncio.run(cycles())
 
 
+def test_closing_with_messages_sent_and_never_received_leaves_no_unretrieved_failure(slow_server: Server) -> None:
+    import gc
+
+    from websockets.exceptions import ConnectionClosedError
+
+    from openenv_swift import connection
+
+    async def close_with_steps_in_flight() -> list:
+        loop, reported = asyncio.get_running_loop(), []
+        loop.set_exception_handler(lambda _, context: reported.append(context))
+        ws = await connection.connect(slow_server.url.replace("http", "ws") + "/ws")
+        await ws.send('{"type": "reset", "data": {}}')
+        await ws.recv()
+        for _ in range(3):
+            await ws.send('{"type": "step", "data": {"message": "slow"}}')
+        await ws.close()  # the session ends at once: its steps cannot be received any more
+        with pytest.raises(ConnectionClosedError):
+            await ws.recv()
+        await asyncio.sleep(0.2)  # the engine's completions of the ended steps come and are dropped
+        gc.collect()
+        return reported
+
+    assert asyncio.run(close_with_steps_in_flight()) == []
+
+
 def test_a_slot_taken_by_another_session_meanwhile_is_still_refused_after_the_wait(slow_server: Server) -> None:
     import threading
 
