@@ -137,7 +137,7 @@ private func performed(
     exported {
         let out = try checkOut(out, named: outName)
         let session = try sessionHandles.session(env)
-        try give(String(decoding: session.perform(request(op, argument)), as: UTF8.self), to: out)
+        try give(session.perform(request(op, argument)), to: out)
     }
 }
 
@@ -165,7 +165,7 @@ private func cCompletion(_ completion: Completion) -> openenv_completion {
     var result = openenv_completion(tag: completion.tag, status: 0, json: nil, error: nil, env: nil)
     switch completion.outcome {
     case .success(.json(let bytes)):
-        result.json = strdup(String(decoding: bytes, as: UTF8.self))
+        result.json = cText(bytes)
     case .success(.session(let session)):
         result.env = sessionHandles.insert(session)
     case .failure(let error):

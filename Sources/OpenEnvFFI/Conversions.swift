@@ -49,6 +49,24 @@ func give(_ text: String, to out: UnsafeMutablePointer<UnsafeMutablePointer<CCha
     out.pointee = copy
 }
 
+/// Hands an answer's UTF-8 bytes (checked when the frame arrived) to the caller through `out`,
+/// as `give` does.
+func give(_ bytes: [UInt8], to out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) throws(FFIError) {
+    guard let copy = cText(bytes) else { throw FFIError(.internalError, "out of memory") }
+    out.pointee = copy
+}
+
+/// A NUL-terminated copy of UTF-8 bytes that the caller frees with `openenv_string_free`; nil
+/// when memory runs out. One copy: going through `String` would copy and check them again.
+func cText(_ bytes: [UInt8]) -> UnsafeMutablePointer<CChar>? {
+    guard let copy = malloc(bytes.count + 1)?.assumingMemoryBound(to: CChar.self) else { return nil }
+    bytes.withUnsafeBytes { source in
+        if let base = source.baseAddress { UnsafeMutableRawPointer(copy).copyMemory(from: base, byteCount: source.count) }
+    }
+    copy[bytes.count] = 0
+    return copy
+}
+
 /// Checks that an out parameter is not NULL, and clears it so a failed call leaves NULL.
 func checkOut<T>(_ out: UnsafeMutablePointer<T?>?, named name: String) throws(FFIError) -> UnsafeMutablePointer<T?> {
     guard let out else { throw FFIError(.invalidArgument, "\(name) is NULL; pass the address of a variable to receive the result") }

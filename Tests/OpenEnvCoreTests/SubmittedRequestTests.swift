@@ -76,6 +76,15 @@ import Testing
         let results = SessionBatch.perform([(session, .step(["message": "batch"])), (session, .state)])
         #expect(String(decoding: try results[0].get(), as: UTF8.self).contains("batch"))
         #expect(String(decoding: try results[1].get(), as: UTF8.self).contains("\"step_count\":2"))
+        // A member that fails keeps its place and leaves the others their results.
+        let mixed = SessionBatch.perform([(session, try .message(json: Array(#"{"type": "bogus"}"#.utf8))), (session, .state)])
+        guard case .failure(.server(let refusal)) = mixed[0] else {
+            Issue.record("expected the server's refusal first, got \(mixed[0])")
+            return
+        }
+        #expect(refusal.code == "UNKNOWN_TYPE")
+        #expect(String(decoding: try mixed[1].get(), as: UTF8.self).contains("\"step_count\":2"))
+        #expect(SessionBatch.perform([]).isEmpty)
         let raw = try await session.submitted(.message(json: Array(#"{"type": "state"}"#.utf8)))
         #expect(String(decoding: raw, as: UTF8.self).hasPrefix(#"{"type":"state""#))
     }

@@ -10,9 +10,7 @@ extension EnvSession {
     /// wake-up of the loop's thread per request when many are submitted together.
     public func submit(_ request: SessionRequest, to queue: CompletionQueue, tag: UInt64, deferred: Bool = false) {
         SessionLoop.shared.submit(Submission(request: request) { outcome in
-            let result = outcome.flatMap { answer, bytes in
-                Result { () throws(SessionError) in try request.result(answer: answer, bytes: bytes) }
-            }
+            let result = request.result(of: outcome)
             queue.post(Completion(tag: tag, outcome: result.map { .json($0) }.mapError { $0 }), signalling: false)
             SessionLoop.shared.signalAfterThisPass(queue)
         }, on: self, wakingTheLoop: !deferred)

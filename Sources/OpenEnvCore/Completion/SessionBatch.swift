@@ -3,29 +3,34 @@
 public enum SessionBatch {
     /// Performs each request on its session at once and waits for all; the results come back
     /// in the order given. One failure does not disturb the others.
+    ///
+    /// The I/O loop is woken once for the whole batch and the caller once, when the last
+    /// answer is in. Waiting on a completion queue instead woke the caller at the end of every
+    /// I/O pass that brought some of the answers, each wake-up contending with the loop for
+    /// the queue's lock (measured at 64 sessions: the caller's CPU per step fell by a third).
     public static func perform(_ requests: [(EnvSession, SessionRequest)]) -> [Result<[UInt8], SessionError>] {
         guard !requests.isEmpty else { return [] }
-        let queue: CompletionQueue
-        do {
-            queue = try CompletionQueue()
-        } catch {
-            return requests.map { _ in .failure(error) }
-        }
+        let answers = BatchAnswers(count: requests.count)
         for (index, (session, request)) in requests.enumerated() {
-            session.submit(request, to: queue, tag: UInt64(index), deferred: true)
+            answers.underWay.enter()
+            SessionLoop.shared.submit(Submission(request: request) { outcome in
+                answers.results[index] = request.result(of: outcome)
+                answers.underWay.leave()
+            }, on: session, wakingTheLoop: false)
         }
-        EnvSession.sendDeferredSubmissions()
-        var results = [Result<[UInt8], SessionError>?](repeating: nil, count: requests.count)
-        var remaining = requests.count
-        while remaining > 0 {
-            for completion in queue.collect(maximum: remaining, timeout: -1) {
-                results[Int(completion.tag)] = completion.outcome.map { value in
-                    guard case .json(let bytes) = value else { return [] }
-                    return bytes
-                }.mapError { $0 as? SessionError ?? .invalidArgument("\($0)") }
-                remaining -= 1
-            }
-        }
-        return results.map { $0! }
+        SessionLoop.shared.wakeForDeferred()
+        answers.underWay.waitUntilZero()
+        return answers.results.map { $0! }
+    }
+}
+
+/// A batch's results as they come. Written only on the I/O loop's thread (where submissions
+/// deliver), read by the caller once `underWay` reaches zero, whose lock orders the two.
+private final class BatchAnswers: @unchecked Sendable {
+    var results: [Result<[UInt8], SessionError>?]
+    let underWay = CountdownGate()
+
+    init(count: Int) {
+        results = Array(repeating: nil, count: count)
     }
 }

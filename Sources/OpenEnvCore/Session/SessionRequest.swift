@@ -76,4 +76,11 @@ public enum SessionRequest: Sendable {
         case .message, .text: return bytes
         }
     }
+
+    /// The result, or why there is none, from the outcome of sending this request.
+    func result(of outcome: Result<(answer: JSONValue, bytes: [UInt8]), SessionError>) -> Result<[UInt8], SessionError> {
+        outcome.flatMap { answer, bytes in
+            Result { () throws(SessionError) in try result(answer: answer, bytes: bytes) }
+        }
+    }
 }
