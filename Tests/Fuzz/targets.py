@@ -12,16 +12,19 @@ from typing import Dict, List
 FUZZ = Path(__file__).resolve().parent
 CORE = FUZZ.parent.parent / "Sources" / "OpenEnvCore"
 
+#: The JSON reader and writer, with what they use.
+JSON = ["JSON/*.swift", "Support/UTF8Validation.swift"]
+
 TARGETS: Dict[str, List[str]] = {
-    "json": ["JSON/*.swift"],
-    "frames": ["Transport/WebSocketFrameDecoder.swift", "Transport/UTF8Validation.swift", "Transport/TransportError.swift",
+    "json": JSON,
+    "frames": ["Transport/WebSocketFrameDecoder.swift", "Support/UTF8Validation.swift", "Transport/TransportError.swift",
                "Support/Quoting.swift"],
     "http": ["Transport/HTTPResponseHead.swift", "Transport/TransportError.swift", "Support/Quoting.swift", "Naming/EnvironmentName.swift"],
-    "schema": ["Schema/*.swift", "JSON/*.swift"],
+    "schema": ["Schema/*.swift", *JSON],
     "python": ["Discovery/PythonClassScanner.swift", "Naming/EnvironmentName.swift"],
-    "manifest": ["Discovery/EnvironmentManifest.swift", "YAML/*.swift", "JSON/*.swift"],
+    "manifest": ["Discovery/EnvironmentManifest.swift", "YAML/*.swift", *JSON],
     "distinfo": ["Discovery/InstalledDistribution.swift", "Discovery/DistributionMetadata.swift", "Discovery/DiscoveryWarning.swift",
-                 "Support/FileSystem.swift", "Naming/EnvironmentName.swift", "JSON/*.swift"],
+                 "Support/FileSystem.swift", "Naming/EnvironmentName.swift", *JSON],
 }
 
 FILES = {"json": "JSONFuzzTarget.swift", "frames": "FrameDecoderFuzzTarget.swift", "http": "HTTPHeadFuzzTarget.swift",

@@ -39,14 +39,15 @@ import Testing
         ("{\"type\": \"bogus\"}", "UNKNOWN_TYPE"),
         ("{\"type\": \"step\"}", "VALIDATION_ERROR"),
         ("{\"type\": \"step\", \"data\": {\"message\": 5}}", "VALIDATION_ERROR"),
-    ])
-    func errorsThatKeepTheSession(_ frame: String, _ code: String) throws {
+    ], [AnswerReading.parsed, .checked])
+    func errorsThatKeepTheSession(_ example: (frame: String, code: String), _ reading: AnswerReading) throws {
+        let (frame, code) = example
         let server = try LiveServer()
         defer { server.stop() }
         let session = try EnvSession(baseURL: server.url)
         defer { session.close() }
         let error = serverError { () throws(SessionError) in
-            _ = try session.exchange(frame: Array(frame.utf8), type: "test", expecting: "observation")
+            _ = try session.exchange(frame: Array(frame.utf8), type: "test", expecting: "observation", reading: reading)
         }
         #expect(error?.code == code)
         #expect(error?.closesSession == false)

@@ -60,6 +60,37 @@ import Testing
         #expect(throws: JSONParseError.self) { try JSONParser(maximumDepth: 2).parse("[[[1]]]") }
     }
 
+    @Test(arguments: accepted.map(\.0) + rejected.map(\.0))
+    func syntaxCheckAgreesWithTheParser(_ text: String) {
+        let parsed = Result { () throws(JSONParseError) in try JSONParser().parse(text) }
+        let checked = Result { () throws(JSONParseError) in try JSONParser().messageType(of: Array(text.utf8)) }
+        switch (parsed, checked) {
+        case (.success(let value), .success(let type)): #expect(type == value["type"]?.stringValue, "\(text)")
+        case (.failure(let parseError), .failure(let checkError)): #expect(checkError == parseError, "\(text)")
+        default: Issue.record("\(text): the check gave \(checked), the parser \(parsed)")
+        }
+    }
+
+    static let messageTypes: [(String, String?)] = [
+        (#"{"type": "observation", "data": {"type": "inner"}}"#, "observation"), (#"{"data": {"type": "inner"}, "type": "state"}"#, "state"),
+        (#"{"data": {"type": "inner"}}"#, nil), (#"{"type": 3}"#, nil), (#"{"type": null}"#, nil), (#"[{"type": "a"}]"#, nil),
+        (#""type""#, nil), (#"{"type": "a", "type": "b"}"#, "b"), (#"{"type": "a", "type": 1}"#, nil), (#"{"type": "step"}"#, "step"),
+        (#"{"type": "caf\u00e9 \"quoted\""}"#, "café \"quoted\""), (#"{"type": "é", "data": ["😀", 1.5e3, -0, true, {}]}"#, "é"),
+    ]
+
+    @Test(arguments: messageTypes)
+    func syntaxCheckFindsTheTopLevelType(_ text: String, _ type: String?) throws {
+        #expect(try JSONParser().messageType(of: Array(text.utf8)) == type)
+    }
+
+    @Test func syntaxCheckRefusesWhatTheParserRefuses() {
+        let badUTF8: [UInt8] = Array(#"{"type": "a", "data": ""#.utf8) + [0xFF] + Array(#""}"#.utf8)
+        #expect(throws: JSONParseError(offset: 23, reason: "invalid UTF-8 in a string")) { try JSONParser().messageType(of: badUTF8) }
+        let deep = "{\"type\": \"a\", \"data\": " + String(repeating: "[", count: 128) + String(repeating: "]", count: 128) + "}"
+        #expect(throws: JSONParseError.self) { try JSONParser().messageType(of: Array(deep.utf8)) }
+        #expect(throws: JSONParseError.self) { try JSONParser().messageType(of: Array(#"{"type": "a"} {}"#.utf8)) }
+    }
+
     /// Python's `repr` of each float, as CPython 3.11 prints it.
     static let pythonReprs: [(Double, String)] = [
         (0.0, "0.0"), (-0.0, "-0.0"), (1.0, "1.0"), (-2.0, "-2.0"), (0.1, "0.1"), (0.30000000000000004, "0.30000000000000004"),

@@ -207,7 +207,7 @@ final class SessionLoop: @unchecked Sendable {
                 guard let received = try session.socket.pollMessage() else { return }
                 readable = session.socket.hasUnreadBytes
                 outcome = Result { () throws(SessionError) in
-                    try session.conclude(received, type: request.type, expecting: request.expecting, passThrough: request.passesAnswerThrough)
+                    try session.conclude(received, type: request.type, expecting: request.expecting, reading: request.answerReading)
                 }
             } catch {
                 outcome = .failure(session.endSession(because: .transport(error)))

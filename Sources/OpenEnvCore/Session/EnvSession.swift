@@ -140,13 +140,13 @@ public final class EnvSession: @unchecked Sendable {
     }
 
     private func exchangeText(_ request: SessionRequest) throws(SessionError) -> (answer: JSONValue, bytes: [UInt8]) {
-        try exchange(frame: request.frame, type: request.type, expecting: request.expecting, passThrough: request.passesAnswerThrough)
+        try exchange(frame: request.frame, type: request.type, expecting: request.expecting, reading: request.answerReading)
     }
 
     /// Sends one text frame as it is and returns the answer of type `expecting` (any but
-    /// `error` when nil), parsed and as received; with `passThrough`, whatever text comes,
-    /// unparsed. Internal: the tests use it to send what the public calls never would.
-    func exchange(frame bytes: [UInt8], type: String, expecting: String?, passThrough: Bool = false) throws(SessionError) -> (answer: JSONValue, bytes: [UInt8]) {
+    /// `error` when nil), read as far as `reading` says (see `conclude`). Internal: the tests
+    /// use it to send what the public calls never would.
+    func exchange(frame bytes: [UInt8], type: String, expecting: String?, reading: AnswerReading = .parsed) throws(SessionError) -> (answer: JSONValue, bytes: [UInt8]) {
         submittedUnderWay.waitUntilZero()
         return try callLock.withLock { () throws(SessionError) -> (answer: JSONValue, bytes: [UInt8]) in
             if let reason = stateLock.withLock({ closedReason }) { throw .closed(reason: reason) }
@@ -158,7 +158,7 @@ public final class EnvSession: @unchecked Sendable {
             } catch {
                 throw endSession(because: .transport(error))
             }
-            return try conclude(received, type: type, expecting: expecting, passThrough: passThrough)
+            return try conclude(received, type: type, expecting: expecting, reading: reading)
         }
     }
 
@@ -172,20 +172,27 @@ public final class EnvSession: @unchecked Sendable {
     }
 
     /// Checks a received message: a JSON object of type `expecting` (any but `error` when
-    /// nil) comes back parsed and as received; an error message becomes `.server`; anything
-    /// else ends the session. With `passThrough`, any text message comes back unparsed (as
-    /// `null` and its bytes). The caller holds `callLock`.
-    func conclude(_ received: (bytes: [UInt8], isText: Bool), type: String, expecting: String?, passThrough: Bool = false) throws(SessionError) -> (answer: JSONValue, bytes: [UInt8]) {
+    /// nil) comes back as received, and parsed when `reading` is `.parsed` (else as `null`);
+    /// an error message becomes `.server`; anything else ends the session. Read
+    /// `.asReceived`, any text message comes back unchecked. The caller holds `callLock`.
+    func conclude(_ received: (bytes: [UInt8], isText: Bool), type: String, expecting: String?, reading: AnswerReading = .parsed) throws(SessionError) -> (answer: JSONValue, bytes: [UInt8]) {
         guard received.isText else { throw endSession(because: .unexpectedAnswer("a binary frame")) }
-        if passThrough { return (.null, received.bytes) }
-        let answer: JSONValue
+        if reading == .asReceived { return (.null, received.bytes) }
+        var answer = JSONValue.null
+        let answerType: String?
         do {
-            answer = try JSONParser().parse(received.bytes)
+            if reading == .parsed {
+                answer = try JSONParser().parse(received.bytes)
+                answerType = answer["type"]?.stringValue
+            } else {
+                answerType = try JSONParser().messageType(of: received.bytes)
+            }
         } catch {
             throw endSession(because: .unexpectedAnswer("malformed JSON (\(error))"))
         }
-        switch answer["type"]?.stringValue {
+        switch answerType {
         case "error"?:
+            if reading != .parsed { answer = (try? JSONParser().parse(received.bytes)) ?? .null }  // checked: it parses
             let error = ServerError(data: answer["data"] ?? .null)
             if error.closesSession { throw endSession(because: .server(error)) }
             throw .server(error)

@@ -16,13 +16,13 @@ public enum SessionRequest: Sendable {
 
     /// A raw message from its JSON text, checked to be an object with a string `type`.
     public static func message(json bytes: [UInt8]) throws(SessionError) -> SessionRequest {
-        let parsed: JSONValue
+        let type: String?
         do {
-            parsed = try JSONParser().parse(bytes)
+            type = try JSONParser().messageType(of: bytes)
         } catch {
             throw .invalidArgument("the message is not valid JSON (\(error)); send an object such as {\"type\": \"state\"}")
         }
-        guard case .object(let object) = parsed, let type = object["type"]?.stringValue else {
+        guard let type else {
             throw .invalidArgument("a message must be a JSON object with a string \"type\", such as {\"type\": \"state\"}")
         }
         return .message(frame: bytes, type: type)
@@ -39,10 +39,14 @@ public enum SessionRequest: Sendable {
         }
     }
 
-    /// Whether the answer is handed back as received, without any check.
-    var passesAnswerThrough: Bool {
-        if case .text = self { return true }
-        return false
+    /// How far the answer is read: a raw message's result is the answer's text, so it is
+    /// checked but not built; a text message's is not even checked.
+    var answerReading: AnswerReading {
+        switch self {
+        case .reset, .step, .state: return .parsed
+        case .message: return .checked
+        case .text: return .asReceived
+        }
     }
 
     /// The answer's expected type; nil accepts any but `error`.

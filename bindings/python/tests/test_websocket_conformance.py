@@ -1,8 +1,9 @@
 """The engine's WebSocket client against a hostile server of our own (raw sockets, so it can
 send what a correct server never would), replaying the client-relevant categories of the
 Autobahn test suite. Each case gets the right answer, or a clean error that says what the
-server did; both through the blocking path (.sync()) and the submitted path (awaited, the
-engine's I/O loop). The process staying alive through all of them is part of the check.
+server did; through the blocking path (.sync()), the submitted path (awaited, the engine's
+I/O loop) and a vector environment (whose answers the engine checks but does not build). The
+process staying alive through all of them is part of the check.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import List, Optional
 
 import pytest
 
-from openenv_swift import EnvConnectionError, EnvTimeoutError, MessageTooLargeError, ProtocolError
+from openenv_swift import AutoEnv, EnvConnectionError, EnvTimeoutError, MessageTooLargeError, ProtocolError, VectorEnvError
 from servers import AsyncEngineSession, EngineSession, accept_websocket, client_frames, loopback_listener
 
 ANSWER = b'{"type":"observation","data":{"observation":{"echoed":"ok"},"reward":1,"done":false}}'
@@ -98,7 +99,15 @@ def submitted(url: str) -> dict:
     return asyncio.run(run())
 
 
-PATHS = {"blocking": blocking, "submitted": submitted}
+def vector(url: str) -> dict:
+    with AutoEnv.make_vec("hostile", num_envs=1, base_url=url, skip_install=True, message_timeout_s=3, max_message_size_mb=1) as envs:
+        try:
+            return envs.reset()[0].observation
+        except VectorEnvError as error:
+            raise error.errors[0]
+
+
+PATHS = {"blocking": blocking, "submitted": submitted, "vector": vector}
 OK = {"echoed": "ok"}
 
 
