@@ -25,12 +25,17 @@ final class CountdownGate: @unchecked Sendable {
         pthread_mutex_unlock(&mutex)
     }
 
-    /// One fewer under way; wakes the waiters when none is left.
+    /// One fewer under way; wakes the waiters when none is left. They are woken after the
+    /// lock is let go: woken under it, each would wake only to sleep again on the lock (glibc
+    /// does not hand waiters over to the mutex), which `perf` showed as a sixth of a batch
+    /// caller's time. No wake-up is lost: a waiter checks the count and starts waiting under
+    /// the lock, so the change is either seen or followed by the broadcast.
     func leave() {
         pthread_mutex_lock(&mutex)
         count -= 1
-        if count == 0 { pthread_cond_broadcast(&drained) }
+        let isDrained = count == 0
         pthread_mutex_unlock(&mutex)
+        if isDrained { pthread_cond_broadcast(&drained) }
     }
 
     /// Waits until nothing is under way.
