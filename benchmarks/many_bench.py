@@ -125,6 +125,13 @@ def cpu_cell(row: dict) -> str:
     return f"{cpu_per_step(row):.1f} us ({row['user_us_per_step']:.1f} + {row['system_us_per_step']:.1f})"
 
 
+def baseline_environment(checkout: Path) -> dict:
+    """The environment that runs another checkout's Python package and library (built with
+    `swift build -c release`) in place of the installed ones."""
+    return dict(os.environ, PYTHONPATH=str(checkout / "bindings" / "python"),
+                OPENENV_SWIFT_LIB=str(checkout / ".build" / "release" / "libopenenv.so"))
+
+
 def measure(command: list[str], server_pids: list[int], environment: Optional[dict] = None) -> dict:
     """One client run, with the server's CPU per step (the server does nothing else meanwhile
     but the run's handshakes and resets) and the share of a core each side takes while stepping."""
@@ -177,11 +184,9 @@ def main() -> None:
                     commands["C, openenv_run_batch"] = [str(loop), url, str(size), str(rounds)]
                 environments: dict[str, Optional[dict]] = {}
                 if arguments.baseline is not None:
-                    baseline = dict(os.environ, PYTHONPATH=str(arguments.baseline / "bindings" / "python"),
-                                    OPENENV_SWIFT_LIB=str(arguments.baseline / ".build" / "release" / "libopenenv.so"))
                     for name in ("openenv_swift, async clients under gather", "openenv_swift, make_vec(...).step"):
                         commands[f"baseline {name}"] = commands[name]
-                        environments[f"baseline {name}"] = baseline
+                        environments[f"baseline {name}"] = baseline_environment(arguments.baseline)
                 samples: dict[str, list[dict]] = {name: [] for name in commands}
                 for _ in range(arguments.repeats):  # interleaved, so drift hits every client alike
                     for name, command in commands.items():

@@ -1,0 +1,135 @@
+"""Where the client's CPU per step goes, thread by thread: CPU (from schedstat, in nanoseconds; the
+kernel's part from stat, in clock ticks) and sleeps (voluntary context switches, each a wake-up
+paid later) per step of each thread of the client process, for
+the reference's async clients under asyncio.gather, openenv_swift's, and make_vec(...).step, K
+sessions on one `openenv init` template server, interleaved in one run. From
+/proc/self/task/*/schedstat, stat and status, read before and after the measured steps.
+
+Run: .venv/bin/python benchmarks/thread_profile.py [--sizes 16,64] [--rounds 1000] [--repeats 3] [--baseline DIR]   (after scripts/setup.sh)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from many_bench import PYTHON, REFERENCE_IMPORTS, REPO, SWIFT_IMPORTS, baseline_environment  # noqa: E402
+
+sys.path.insert(0, str(REPO / "bindings" / "python" / "tests"))
+
+# Per-thread CPU and sleeps of this process, by thread name (threads of one name summed); put
+# before each client script below.
+THREADS = r"""
+import json, os, re
+def threads():
+    tick, out = os.sysconf("SC_CLK_TCK"), {}
+    for task in os.listdir("/proc/self/task"):
+        stat = open(f"/proc/self/task/{task}/stat").read()
+        name, fields = stat.split("(", 1)[1].rsplit(")", 1)[0], stat.rsplit(")", 1)[1].split()
+        sleeps = int(re.search(r"voluntary_ctxt_switches:\s+(\d+)", open(f"/proc/self/task/{task}/status").read()).group(1))
+        on_cpu = int(open(f"/proc/self/task/{task}/schedstat").read().split()[0]) / 1e3
+        out[task] = (name, on_cpu, int(fields[12]) * 1e6 / tick, sleeps)
+    return out
+def report(before, after, steps):
+    rows = {}
+    for task, (name, on_cpu, system, sleeps) in after.items():
+        start = before.get(task, (name, 0.0, 0.0, 0))
+        row = rows.setdefault(name, [0.0, 0.0, 0.0])
+        row[0] += (on_cpu - start[1]) / steps; row[1] += (system - start[2]) / steps; row[2] += (sleeps - start[3]) / steps
+    print(json.dumps({name: row for name, row in rows.items() if row[0] > 0.2}))
+"""
+
+GATHER = """
+import asyncio
+{imports}
+async def episode(env):
+    for _ in range({rounds}):
+        await env.step({{"message": "hello"}})
+async def main():
+    envs = [GenericEnvClient(base_url={url!r}) for _ in range({sessions})]
+    await asyncio.gather(*(env.connect() for env in envs))
+    await asyncio.gather(*(env.reset() for env in envs))
+    await asyncio.gather(*(episode(env) for env in envs))  # warm-up
+    before = threads()
+    await asyncio.gather(*(episode(env) for env in envs))
+    report(before, threads(), {rounds} * {sessions})
+    await asyncio.gather(*(env.close() for env in envs))
+asyncio.run(main())
+"""
+
+VECTOR = """
+from openenv_swift import AutoEnv
+envs = AutoEnv.make_vec("many", num_envs={sessions}, base_url={url!r}, skip_install=True)
+envs.reset()
+actions = [{{"message": "hello"}}] * {sessions}
+for _ in range({rounds}):  # warm-up
+    envs.step(actions)
+before = threads()
+for _ in range({rounds}):
+    envs.step(actions)
+report(before, threads(), {rounds} * {sessions})
+envs.close()
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="16,64")
+    parser.add_argument("--rounds", type=int, default=1000, help="measured steps per session at K = 16 (fewer for larger K)")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--baseline", type=Path, help="another checkout of this repository, built (swift build -c release): "
+                        "its Python package and library run as extra rows, interleaved, for before/after figures")
+    arguments = parser.parse_args()
+    from servers import Server, many_env_source, template_maker
+
+    sizes = [int(size) for size in arguments.sizes.split(",")]
+    with tempfile.TemporaryDirectory() as scratch:
+        (Path(scratch) / "templates").mkdir()
+        server = Server("many_env.server.app:app", many_env_source(template_maker(Path(scratch) / "templates")),
+                        env={"MAX_ENVS": str(max(sizes) + 10)})
+        try:
+            tables = {}
+            for size in sizes:
+                rounds = max(20, arguments.rounds * 16 // max(16, size))
+                scripts = {"reference, async clients under gather": THREADS + GATHER.format(imports=REFERENCE_IMPORTS, url=server.url, sessions=size, rounds=rounds),
+                           "openenv_swift, async clients under gather": THREADS + GATHER.format(imports=SWIFT_IMPORTS, url=server.url, sessions=size, rounds=rounds),
+                           "openenv_swift, make_vec(...).step": THREADS + VECTOR.format(url=server.url, sessions=size, rounds=rounds)}
+                environments: dict = {}
+                if arguments.baseline is not None:
+                    for name in [name for name in scripts if name.startswith("openenv_swift")]:
+                        scripts[f"baseline {name}"] = scripts[name]
+                        environments[f"baseline {name}"] = baseline_environment(arguments.baseline)
+                samples: dict = defaultdict(lambda: defaultdict(list))
+                for _ in range(arguments.repeats):  # interleaved, so drift hits every client alike
+                    for name, script in scripts.items():
+                        measured = json.loads(subprocess.run([PYTHON, "-c", script], check=True, capture_output=True, text=True,
+                                                             env=environments.get(name)).stdout)
+                        for thread, row in measured.items():
+                            samples[name][thread].append(row)
+                tables[size] = {name: {thread: [statistics.median(column) for column in zip(*rows)] for thread, rows in threads.items()}
+                                for name, threads in samples.items()}
+        finally:
+            server.stop()
+
+    print(f"# Client threads per step\n\nPython {sys.version.split()[0]}, {os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}; "
+          f"median of {arguments.repeats} interleaved runs. Sleeps: voluntary context switches per step.\n")
+    for size, table in tables.items():
+        print(f"\n## K = {size}\n\n| client | thread | CPU per step | of it in the kernel | sleeps per step |\n|---|---|---|---|---|")
+        for name, threads in table.items():
+            for thread, (on_cpu, system, sleeps) in sorted(threads.items(), key=lambda item: -item[1][0]):
+                print(f"| {name} | {thread} | {on_cpu:.1f} us | {system:.1f} us | {sleeps:.2f} |")
+            total = [sum(column) for column in zip(*threads.values())]
+            print(f"| {name} | all | {total[0]:.1f} us | {total[1]:.1f} us | {total[2]:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
