@@ -18,11 +18,7 @@ public struct JSONParser: Sendable {
 
     /// Parses a whole document from `bytes`; anything but white space after the value is an error.
     public func parse<Bytes: Collection>(_ bytes: Bytes) throws(JSONParseError) -> JSONValue where Bytes.Element == UInt8 {
-        let result: Result<JSONValue, JSONParseError>? = bytes.withContiguousStorageIfAvailable { buffer in
-            parseBuffer(buffer)
-        }
-        if let result { return try result.get() }
-        return try Array(bytes).withUnsafeBufferPointer { parseBuffer($0) }.get()
+        try read(bytes, with: parseBuffer)
     }
 
     /// Parses a whole document from a string's UTF-8 form.
@@ -38,11 +34,15 @@ public struct JSONParser: Sendable {
     /// was a sixth of the I/O thread's `perf` samples per step of a vector environment, the
     /// check is a third of that.
     public func messageType<Bytes: Collection>(of bytes: Bytes) throws(JSONParseError) -> String? where Bytes.Element == UInt8 {
-        let result: Result<String?, JSONParseError>? = bytes.withContiguousStorageIfAvailable { buffer in
-            checkBuffer(buffer)
-        }
-        if let result { return try result.get() }
-        return try Array(bytes).withUnsafeBufferPointer { checkBuffer($0) }.get()
+        try read(bytes, with: checkBuffer)
+    }
+
+    /// Runs `reader` over `bytes` in place when they are contiguous, else over a copy.
+    private func read<Bytes: Collection, Outcome>(
+        _ bytes: Bytes, with reader: (UnsafeBufferPointer<UInt8>) -> Result<Outcome, JSONParseError>
+    ) throws(JSONParseError) -> Outcome where Bytes.Element == UInt8 {
+        if let result = bytes.withContiguousStorageIfAvailable(reader) { return try result.get() }
+        return try Array(bytes).withUnsafeBufferPointer(reader).get()
     }
 
     private func parseBuffer(_ buffer: UnsafeBufferPointer<UInt8>) -> Result<JSONValue, JSONParseError> {
