@@ -35,6 +35,7 @@ REPO = Path(__file__).resolve().parents[1]
 PYTHON = str(REPO / ".venv" / "bin" / "python")
 sys.path.insert(0, str(REPO / "bindings" / "python" / "tests"))
 
+# What the client scripts below measure with: cpu() before and after the steps, then report().
 COMMON = """
 import asyncio, json, resource, time
 def cpu():
@@ -48,7 +49,7 @@ def report(steps, elapsed, latencies, before, after):
 """
 
 # K async clients, each awaiting its own episode of ROUNDS steps, all under one gather.
-GATHER = COMMON + """
+GATHER_STEPS = """
 {imports}
 async def episode(env, latencies):
     for _ in range({rounds}):
@@ -69,7 +70,7 @@ async def main():
 asyncio.run(main())
 """
 
-VECTOR = COMMON + """
+VECTOR_STEPS = """
 from openenv_swift import AutoEnv
 envs = AutoEnv.make_vec("many", num_envs={sessions}, base_url={urls!r}, skip_install=True)
 envs.reset()
@@ -84,6 +85,9 @@ elapsed, after = time.perf_counter() - started, cpu()
 envs.close()
 report({rounds} * {sessions}, elapsed, latencies, before, after)
 """
+
+GATHER = COMMON + GATHER_STEPS
+VECTOR = COMMON + VECTOR_STEPS
 
 # Opens COUNT sessions at once and reports the time and the resident memory each costs.
 OPEN_MANY = """

@@ -3,7 +3,8 @@ kernel's part from stat, in clock ticks) and sleeps (voluntary context switches,
 paid later) per step of each thread of the client process, for
 the reference's async clients under asyncio.gather, openenv_swift's, and make_vec(...).step, K
 sessions on one `openenv init` template server, interleaved in one run. From
-/proc/self/task/*/schedstat, stat and status, read before and after the measured steps.
+/proc/self/task/*/schedstat, stat and status, read around the steps that many_bench.py measures
+(its client scripts, with this measure in place of its own).
 
 Run: .venv/bin/python benchmarks/thread_profile.py [--sizes 16,64] [--rounds 1000] [--repeats 3] [--baseline DIR]   (after scripts/setup.sh)
 """
@@ -22,15 +23,16 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from many_bench import PYTHON, REFERENCE_IMPORTS, REPO, SWIFT_IMPORTS, baseline_environment  # noqa: E402
+from many_bench import GATHER_STEPS, PYTHON, REFERENCE_IMPORTS, REPO, SWIFT_IMPORTS, VECTOR_STEPS, baseline_environment  # noqa: E402
 
 sys.path.insert(0, str(REPO / "bindings" / "python" / "tests"))
 
-# Per-thread CPU and sleeps of this process, by thread name (threads of one name summed); put
-# before each client script below.
+# Stands in for many_bench's measuring prelude: cpu() snapshots each thread's CPU (schedstat,
+# ns), kernel time (stat, ticks) and sleeps; report() prints them per step, by thread name
+# (threads of one name summed).
 THREADS = r"""
-import json, os, re
-def threads():
+import asyncio, json, os, re, time
+def cpu():
     tick, out = os.sysconf("SC_CLK_TCK"), {}
     for task in os.listdir("/proc/self/task"):
         stat = open(f"/proc/self/task/{task}/stat").read()
@@ -39,45 +41,13 @@ def threads():
         on_cpu = int(open(f"/proc/self/task/{task}/schedstat").read().split()[0]) / 1e3
         out[task] = (name, on_cpu, int(fields[12]) * 1e6 / tick, sleeps)
     return out
-def report(before, after, steps):
+def report(steps, elapsed, latencies, before, after):
     rows = {}
     for task, (name, on_cpu, system, sleeps) in after.items():
         start = before.get(task, (name, 0.0, 0.0, 0))
         row = rows.setdefault(name, [0.0, 0.0, 0.0])
         row[0] += (on_cpu - start[1]) / steps; row[1] += (system - start[2]) / steps; row[2] += (sleeps - start[3]) / steps
     print(json.dumps({name: row for name, row in rows.items() if row[0] > 0.2}))
-"""
-
-GATHER = """
-import asyncio
-{imports}
-async def episode(env):
-    for _ in range({rounds}):
-        await env.step({{"message": "hello"}})
-async def main():
-    envs = [GenericEnvClient(base_url={url!r}) for _ in range({sessions})]
-    await asyncio.gather(*(env.connect() for env in envs))
-    await asyncio.gather(*(env.reset() for env in envs))
-    await asyncio.gather(*(episode(env) for env in envs))  # warm-up
-    before = threads()
-    await asyncio.gather(*(episode(env) for env in envs))
-    report(before, threads(), {rounds} * {sessions})
-    await asyncio.gather(*(env.close() for env in envs))
-asyncio.run(main())
-"""
-
-VECTOR = """
-from openenv_swift import AutoEnv
-envs = AutoEnv.make_vec("many", num_envs={sessions}, base_url={url!r}, skip_install=True)
-envs.reset()
-actions = [{{"message": "hello"}}] * {sessions}
-for _ in range({rounds}):  # warm-up
-    envs.step(actions)
-before = threads()
-for _ in range({rounds}):
-    envs.step(actions)
-report(before, threads(), {rounds} * {sessions})
-envs.close()
 """
 
 
@@ -100,9 +70,10 @@ def main() -> None:
             tables = {}
             for size in sizes:
                 rounds = max(20, arguments.rounds * 16 // max(16, size))
-                scripts = {"reference, async clients under gather": THREADS + GATHER.format(imports=REFERENCE_IMPORTS, url=server.url, sessions=size, rounds=rounds),
-                           "openenv_swift, async clients under gather": THREADS + GATHER.format(imports=SWIFT_IMPORTS, url=server.url, sessions=size, rounds=rounds),
-                           "openenv_swift, make_vec(...).step": THREADS + VECTOR.format(url=server.url, sessions=size, rounds=rounds)}
+                urls = [server.url]
+                scripts = {"reference, async clients under gather": THREADS + GATHER_STEPS.format(imports=REFERENCE_IMPORTS, urls=urls, sessions=size, rounds=rounds),
+                           "openenv_swift, async clients under gather": THREADS + GATHER_STEPS.format(imports=SWIFT_IMPORTS, urls=urls, sessions=size, rounds=rounds),
+                           "openenv_swift, make_vec(...).step": THREADS + VECTOR_STEPS.format(urls=urls, sessions=size, rounds=rounds)}
                 environments: dict = {}
                 if arguments.baseline is not None:
                     for name in [name for name in scripts if name.startswith("openenv_swift")]:
