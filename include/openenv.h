@@ -352,7 +352,8 @@ int openenv_server_schema(const char *target, const char *options_json, char **o
  * Many sessions at once, without a thread per session.
  *
  * openenv_submit hands a request to the engine's I/O loop (one thread serving every session,
- * with epoll and non-blocking sockets) and returns at once; when the answer comes, a
+ * with epoll and non-blocking sockets; for the sessions of an event-loop queue, that queue's
+ * collector: see openenv_queue_new_inline) and returns at once; when the answer comes, a
  * completion carrying the caller's tag waits in the queue given. The queue's descriptor
  * (openenv_queue_fd) is readable while completions wait (from the end of the I/O loop's pass
  * that finished them, so one wake-up brings all of that pass's), so a poll/epoll loop, libuv
@@ -376,8 +377,30 @@ int openenv_server_schema(const char *target, const char *options_json, char **o
 int openenv_queue_new(openenv_queue **out_queue);
 
 /*
- * The queue's descriptor through *out_fd: readable while completions wait. It belongs to the
- * queue: never read, write or close it.
+ * A new event-loop queue through *out_queue: the sessions opened through it
+ * (openenv_submit_open) have their bytes moved by the thread that collects it, not by the
+ * engine's I/O thread, so an answer wakes one thread instead of two. Made for a single-threaded
+ * event loop (asyncio, libuv) that watches openenv_queue_fd, which is then readable also while
+ * those sessions have work to do, and calls openenv_collect when it is (and openenv_queue_run
+ * after submitting). Everything else is as for openenv_queue_new: those sessions may still be
+ * used from any thread (a blocking call or a batch on them moves their bytes while it waits),
+ * and once the queue is released the I/O thread moves them. Keep-alive pings and time-outs of
+ * those sessions happen when the queue is collected, as an event loop's own connections'.
+ */
+int openenv_queue_new_inline(openenv_queue **out_queue);
+
+/*
+ * Puts every request submitted with OPENENV_SUBMIT_DEFERRED on its way, as
+ * openenv_submit_flush does; those on the sessions of `queue`, an event-loop queue
+ * (openenv_queue_new_inline), it writes at once on the calling thread, reading what has
+ * arrived too, without waiting (completions are then collected with openenv_collect).
+ */
+int openenv_queue_run(openenv_queue *queue);
+
+/*
+ * The queue's descriptor through *out_fd: readable while completions wait (for an event-loop
+ * queue, also while its sessions have bytes to move: collect then). It belongs to the queue:
+ * never read, write or close it.
  */
 int openenv_queue_fd(openenv_queue *queue, int *out_fd);
 
@@ -415,7 +438,11 @@ int openenv_submit(openenv_env *env, openenv_queue *queue, int op, const char *j
 /* Or'ed into openenv_submit's op: do not wake the I/O loop for this request yet. */
 #define OPENENV_SUBMIT_DEFERRED 0x100
 
-/* Puts every request submitted with OPENENV_SUBMIT_DEFERRED (by any thread) on its way. */
+/*
+ * Puts every request submitted with OPENENV_SUBMIT_DEFERRED (by any thread) on its way (for
+ * sessions of an event-loop queue: at that queue's next collect or openenv_queue_run, which its
+ * descriptor turns readable for).
+ */
 int openenv_submit_flush(void);
 
 /*

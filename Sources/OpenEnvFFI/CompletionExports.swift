@@ -13,6 +13,21 @@ public func openenv_queue_new(_ out: UnsafeMutablePointer<OpaquePointer?>?) -> I
     }
 }
 
+@_cdecl("openenv_queue_new_inline")
+public func openenv_queue_new_inline(_ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    exported {
+        let out = try checkOut(out, named: "out_queue")
+        out.pointee = queueHandles.insert(try CompletionQueue(inline: true))
+    }
+}
+
+@_cdecl("openenv_queue_run")
+public func openenv_queue_run(_ queue: OpaquePointer?) -> Int32 {
+    exported {
+        try queueHandles.object(queue, named: "queue").sendSubmitted()
+    }
+}
+
 @_cdecl("openenv_queue_fd")
 public func openenv_queue_fd(_ queue: OpaquePointer?, _ out: UnsafeMutablePointer<Int32>?) -> Int32 {
     exported {

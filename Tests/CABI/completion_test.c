@@ -1,7 +1,9 @@
 /* Many sessions driven from one thread through the completion API: opens without blocking,
  * submitted resets and states collected with poll() on the queue's descriptor, vector steps with
- * openenv_run_batch, a session closed with a request in flight, and every error path.
- * Usage: completion_test BASE_URL SESSIONS STEPS. Prints "N passed, N failed" last. */
+ * openenv_run_batch, a session closed with a request in flight, and every error path. With
+ * "inline", the queue is an event-loop queue (openenv_queue_new_inline): this thread then moves
+ * the sessions' bytes itself, in its collects, its openenv_queue_run and its batches.
+ * Usage: completion_test BASE_URL SESSIONS STEPS [inline]. Prints "N passed, N failed" last. */
 #include <openenv.h>
 #include <poll.h>
 #include <stdint.h>
@@ -34,15 +36,17 @@ static void release(openenv_completion *completion) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 4) {
-        fprintf(stderr, "usage: %s BASE_URL SESSIONS STEPS\n", argv[0]);
+    if (argc != 4 && !(argc == 5 && strcmp(argv[4], "inline") == 0)) {
+        fprintf(stderr, "usage: %s BASE_URL SESSIONS STEPS [inline]\n", argv[0]);
         return 2;
     }
+    int inline_queue = argc == 5;
     const char *url = argv[1];
     size_t sessions = (size_t)atoi(argv[2]);
     int steps = atoi(argv[3]);
     openenv_queue *queue = NULL;
-    CHECK(openenv_queue_new(&queue) == OPENENV_OK && queue != NULL, "queue_new: %s", openenv_last_error());
+    CHECK((inline_queue ? openenv_queue_new_inline(&queue) : openenv_queue_new(&queue)) == OPENENV_OK && queue != NULL,
+          "queue_new: %s", openenv_last_error());
     openenv_env **envs = calloc(sessions, sizeof *envs);
     openenv_completion *done = calloc(sessions * 2, sizeof *done);
 
@@ -106,6 +110,7 @@ int main(int argc, char **argv) {
                   "deferred submit: %s", openenv_last_error());
         }
     CHECK(openenv_submit_flush() == OPENENV_OK, "flush");
+    CHECK(openenv_queue_run(queue) == OPENENV_OK, "queue_run: %s", openenv_last_error());
     CHECK(collect_all(queue, done, sessions * 2) == sessions * 2, "not every deferred step completed");
     for (size_t index = 0; index < sessions * 2; index++) {
         char expected[64];
@@ -141,6 +146,9 @@ int main(int argc, char **argv) {
     size_t count = 99;
     int descriptor = 0;
     CHECK(openenv_queue_new(NULL) == OPENENV_INVALID_ARGUMENT, "queue_new NULL");
+    CHECK(openenv_queue_new_inline(NULL) == OPENENV_INVALID_ARGUMENT, "queue_new_inline NULL");
+    CHECK(openenv_queue_run(NULL) == OPENENV_INVALID_ARGUMENT, "queue_run NULL");
+    CHECK(openenv_queue_run((openenv_queue *)(uintptr_t)42) == OPENENV_INVALID_ARGUMENT, "queue_run of a queue never made");
     CHECK(openenv_queue_fd(NULL, &descriptor) == OPENENV_INVALID_ARGUMENT, "queue_fd NULL queue");
     CHECK(openenv_queue_fd(queue, NULL) == OPENENV_INVALID_ARGUMENT, "queue_fd NULL out");
     CHECK(openenv_collect(queue, done, 4, 0, NULL) == OPENENV_INVALID_ARGUMENT, "collect NULL count");
@@ -179,6 +187,7 @@ int main(int argc, char **argv) {
     CHECK(openenv_queue_free(queue) == OPENENV_OK, "queue_free twice");
     CHECK(openenv_queue_free(NULL) == OPENENV_OK, "queue_free NULL");
     CHECK(openenv_collect(queue, done, 4, 0, &count) == OPENENV_CLOSED, "a freed queue is refused");
+    CHECK(openenv_queue_run(queue) == OPENENV_CLOSED, "a freed queue is not run");
     free(envs);
     free(done);
     free(actions);

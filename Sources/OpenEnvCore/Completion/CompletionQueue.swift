@@ -6,12 +6,17 @@ import Glibc
 
 /// Where submitted requests report when they finish: completions wait here until collected.
 ///
-/// `descriptor` (an eventfd) is readable while completions wait, so any event loop (asyncio's
-/// `add_reader`, libuv, `poll`) can wait for them without a thread of its own. Safe to use from
-/// any thread.
+/// `descriptor` is readable while completions wait, so any event loop (asyncio's `add_reader`,
+/// libuv, `poll`) can wait for them without a thread of its own. Safe to use from any thread.
+///
+/// An inline queue (an event loop's) also moves the bytes of the sessions opened through it
+/// (`submitOpen`), on the thread that collects it: see `SessionLoop`. Its `descriptor` is then
+/// readable also when those sessions have work, and `collect` (or `sendSubmitted`) does it.
 public final class CompletionQueue: @unchecked Sendable {
-    /// Readable while completions wait; owned by the queue (never close it).
-    public let descriptor: Int32
+    /// The eventfd written while completions wait.
+    private let signalDescriptor: Int32
+    /// The I/O loop of the sessions opened through an inline queue.
+    let inlineLoop: SessionLoop?
     private let lock = Mutex()
     private var waiting: [Completion] = []
     private var taken = 0
@@ -19,16 +24,34 @@ public final class CompletionQueue: @unchecked Sendable {
     /// Whether the descriptor is readable (written since the last time it was read).
     private var signalled = false
 
-    /// A new, empty queue.
-    public init() throws(SessionError) {
-        descriptor = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
-        guard descriptor >= 0 else {
+    /// A new, empty queue; `inline`: an event loop's, which moves the bytes of the sessions
+    /// opened through it on the collecting thread.
+    public init(inline: Bool = false) throws(SessionError) {
+        signalDescriptor = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        guard signalDescriptor >= 0 else {
             throw .invalidArgument("cannot create a completion queue: \(String(cString: strerror(errno)))")
         }
+        inlineLoop = inline ? SessionLoop(inline: true, queueSignal: signalDescriptor) : nil
     }
 
     deinit {
-        Glibc.close(descriptor)
+        inlineLoop?.handOver(queueSignal: signalDescriptor)  // released without close()
+        Glibc.close(signalDescriptor)
+    }
+
+    /// Readable while completions wait (and, for an inline queue, while its sessions have work
+    /// to do); owned by the queue (never close it).
+    public var descriptor: Int32 { inlineLoop?.descriptor ?? signalDescriptor }
+
+    /// Whether the queue moves the bytes of the sessions opened through it.
+    public var isInline: Bool { inlineLoop != nil }
+
+    /// Puts every deferred submission on its way (`EnvSession.sendDeferredSubmissions()`),
+    /// those on an inline queue's own sessions at once on this thread: writes them, reads what
+    /// arrived, posts the answers, without waiting (unless another thread is doing it).
+    public func sendSubmitted() {
+        inlineLoop?.runPass()
+        EnvSession.sendDeferredSubmissions()
     }
 
     /// Adds a completion and, unless `signalling` is false, makes the descriptor readable if it
@@ -54,20 +77,25 @@ public final class CompletionQueue: @unchecked Sendable {
     private func signalLocked() {
         guard !signalled, !closed, waiting.count > taken else { return }
         signalled = true
-        _ = eventfd_write(descriptor, 1)
+        _ = eventfd_write(signalDescriptor, 1)
     }
 
     /// Completions waiting now, at most `maximum`, oldest first. With a `timeout` (seconds;
     /// negative: no limit), waits that long for the first one if none is waiting. A closed
     /// queue gives none, and a wait returns as soon as the queue is closed.
+    /// An inline queue first moves its sessions' bytes (as `sendSubmitted` does), and again whenever
+    /// its descriptor turns readable during the wait.
     public func collect(maximum: Int, timeout: Double = 0) -> [Completion] {
         guard maximum > 0 else { return [] }
+        inlineLoop?.runPass(collectingFor: self)
         if timeout != 0 {
             let deadline = timeout < 0 ? nil : Deadline(seconds: timeout)
             while lock.withLock({ waiting.count == taken && !closed }) {
                 var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
                 let milliseconds = deadline.map { $0.remainingMilliseconds } ?? -1
-                if poll(&poller, 1, milliseconds) == 0 { break }
+                let ready = poll(&poller, 1, milliseconds)
+                inlineLoop?.runPass(collectingFor: self)
+                if ready == 0 { break }
                 if let deadline, deadline.remainingMilliseconds == 0 { break }
             }
         }
@@ -81,9 +109,13 @@ public final class CompletionQueue: @unchecked Sendable {
                 taken = 0
                 if signalled {
                     var count: eventfd_t = 0
-                    _ = eventfd_read(descriptor, &count)
+                    _ = eventfd_read(signalDescriptor, &count)
                     signalled = false
                 }
+            } else if signalled {
+                _ = eventfd_write(signalDescriptor, 1)  // what is left is announced again (an inline loop's set sees edges)
+            } else {
+                signalLocked()  // what is left is announced, even if posted unsignalled
             }
             return batch
         }
@@ -92,14 +124,17 @@ public final class CompletionQueue: @unchecked Sendable {
     /// Closes the queue: waiting completions are dropped, later ones too, and every thread
     /// waiting in `collect` returns at once with none. The descriptor stays readable from now
     /// on, so no waiter can miss the wake-up; it is closed when the last reference goes.
+    /// An inline queue's sessions are handed to the engine's I/O thread.
     public func close() {
-        lock.withLock {
-            guard !closed else { return }
+        let first = lock.withLock { () -> Bool in
+            guard !closed else { return false }
             closed = true
             waiting.removeAll()
             taken = 0
-            _ = eventfd_write(descriptor, 1)
+            _ = eventfd_write(signalDescriptor, 1)
+            return true
         }
+        if first { inlineLoop?.handOver(queueSignal: signalDescriptor) }
     }
 
     /// Whether `close` was called.

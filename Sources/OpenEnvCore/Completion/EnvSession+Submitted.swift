@@ -9,10 +9,11 @@ extension EnvSession {
     /// wakes it once for all deferred so far (any other submission or close does too). Saves a
     /// wake-up of the loop's thread per request when many are submitted together.
     public func submit(_ request: SessionRequest, to queue: CompletionQueue, tag: UInt64, deferred: Bool = false) {
-        SessionLoop.shared.submit(Submission(request: request) { outcome in
+        let loop = self.loop
+        loop.submit(Submission(request: request) { outcome in
             let result = request.result(of: outcome)
             queue.post(Completion(tag: tag, outcome: result.map { .json($0) }.mapError { $0 }), signalling: false)
-            SessionLoop.shared.signalAfterThisPass(queue)
+            loop.signalAfterThisPass(queue)
         }, on: self, wakingTheLoop: !deferred)
     }
 
@@ -46,7 +47,8 @@ extension EnvSession {
 
     private func answer(to request: SessionRequest) async throws(SessionError) -> (answer: JSONValue, bytes: [UInt8]) {
         let outcome = await withCheckedContinuation { continuation in
-            SessionLoop.shared.submit(Submission(request: request) { continuation.resume(returning: $0) }, on: self)
+            loop.submit(Submission(request: request) { continuation.resume(returning: $0) }, on: self)
+            if loop.isInline { SessionLoop.runWhileAwaited(self) }
         }
         return try outcome.get()
     }

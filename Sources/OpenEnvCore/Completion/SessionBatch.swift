@@ -13,18 +13,27 @@ public enum SessionBatch {
         let answers = BatchAnswers(count: requests.count)
         for (index, (session, request)) in requests.enumerated() {
             answers.underWay.enter()
-            SessionLoop.shared.submit(Submission(request: request) { outcome in
+            session.loop.submit(Submission(request: request) { outcome in
                 answers.results[index] = request.result(of: outcome)
                 answers.underWay.leave()
             }, on: session, wakingTheLoop: false)
         }
         SessionLoop.shared.wakeForDeferred()
-        answers.underWay.waitUntilZero()
+        SessionLoop.wait(until: answers.underWay, running: Self.inlineLoops(of: requests))
         return answers.results.map { $0! }
     }
 }
 
-/// A batch's results as they come. Written only on the I/O loop's thread (where submissions
+extension SessionBatch {
+    /// The inline loops (event-loop queues') of the sessions in `requests`, each once.
+    fileprivate static func inlineLoops(of requests: [(EnvSession, SessionRequest)]) -> [SessionLoop] {
+        var seen: [ObjectIdentifier: SessionLoop] = [:]
+        for (session, _) in requests where session.loop.isInline { seen[ObjectIdentifier(session.loop)] = session.loop }
+        return Array(seen.values)
+    }
+}
+
+/// A batch's results as they come. Written only in I/O loop passes (where submissions
 /// deliver), read by the caller once `underWay` reaches zero, whose lock orders the two.
 private final class BatchAnswers: @unchecked Sendable {
     var results: [Result<[UInt8], SessionError>?]

@@ -1,66 +1,71 @@
-
 import CLinux
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A request handed to the I/O loop, with where its outcome goes.
-struct Submission: Sendable {
-    /// The request; nil for a keep-alive ping, whose answer is a pong.
-    let request: SessionRequest?
-    /// Called once, on the loop's thread, with the checked answer (parsed, and as received)
-    /// or why there is none.
-    let deliver: @Sendable (Result<(answer: JSONValue, bytes: [UInt8]), SessionError>) -> Void
-
-    /// What is on the wire, for messages.
-    var type: String { request?.type ?? "keep-alive ping" }
-}
-
-/// The loop's bookkeeping for one session. Touched on the loop's thread only.
-final class SessionSubmissions: @unchecked Sendable {
-    /// Requests waiting for their turn, oldest first (`head` is the next).
-    var pending: [Submission] = []
-    var head = 0
-    /// The request on the wire, if any; the loop holds the session's `callLock` while it is.
-    var current: Submission?
-    /// When the request on the wire times out (monotonic nanoseconds).
-    var deadline: UInt64 = 0
-    /// Whether the socket is in the loop's epoll set, and whether for writability too (only
-    /// while a frame could not be written whole).
-    var registered = false
-    var watchesWritable = false
-    /// When the next keep-alive ping is due (monotonic nanoseconds), for sessions with a
-    /// `ping_interval`.
-    var nextPing: UInt64 = 0
-    /// Pongs counted before the keep-alive ping on the wire went out.
-    var pongsBeforePing = 0
-}
-
-/// The engine's I/O loop: one thread that moves the bytes of every submitted request, for any
-/// number of sessions, with epoll readiness and non-blocking sockets (TLS included), and posts
-/// each answer as a completion.
+/// An I/O loop: it moves the bytes of every submitted request, for any number of sessions,
+/// with epoll readiness and non-blocking sockets (TLS included), and posts each answer as a
+/// completion.
+///
+/// Two kinds, one code:
+/// - `shared`, run by the engine's own I/O thread, for sessions opened any other way.
+/// - An inline loop, one per event-loop queue (`CompletionQueue(inline: true)`), for the
+///   sessions opened through that queue. It has no thread: its passes run on the thread that
+///   collects the queue (an asyncio loop's, which watches `descriptor`), so an answer wakes
+///   one thread instead of two. A caller that waits for such a session's request elsewhere (a
+///   batch, a blocking call) runs passes itself while it waits; once the queue is released,
+///   the I/O thread runs them.
 ///
 /// Per session, requests go on the wire one at a time in submission order, so an answer can
 /// only ever belong to the request before it. While a submitted request is on the wire the
 /// loop holds the session's `callLock`: a blocking call on the same session waits its turn.
 final class SessionLoop: @unchecked Sendable {
-    /// The loop of this process, started on first use.
-    static let shared = SessionLoop()
+    /// The loop of the engine's I/O thread, started on first use.
+    static let shared = SessionLoop(inline: false)
+
+    /// The loop that sessions made in this scope belong to: an inline queue's, while the
+    /// opening pool opens a session for it. Nil: `shared`.
+    @TaskLocal static var forNewSessions: SessionLoop?
 
     private enum Work {
         case submit(EnvSession, Submission)
         case keepAlive(EnvSession)
         case forget(EnvSession)
+        /// An inline loop whose queue was released: this loop runs its passes from now on.
+        case adopt(SessionLoop)
+        /// An adopted loop whose last session is gone.
+        case release(SessionLoop)
     }
 
-    private let epoll: Int32
+    /// The epoll set: readable while the loop has something to do (an inline loop's queue hands
+    /// it out to be watched).
+    let descriptor: Int32
     private let wake: Int32
+    /// Inline loops only (else -1): fires when the earliest deadline, keep-alive ping or lock
+    /// retry is due, since no thread sleeps in `epoll_wait` until then.
+    private let timer: Int32
+    /// When `timer` is set to fire (monotonic nanoseconds; `.max`: not set).
+    private var timerDue = UInt64.max
+    /// Whether the loop is inline (no thread of its own).
+    let isInline: Bool
+    /// Held for each pass of an inline loop, which any thread may run (one at a time).
+    private let passLock = Mutex()
+    /// The queue whose collector runs the current pass: it collects right after, so it is not
+    /// signalled.
+    private var collector: CompletionQueue?
+    private var events = [epoll_event](repeating: epoll_event(), count: 256)
     private let lock = Mutex()
     private var inbox: [Work] = []
     private var wakePending = false
-    // The loop thread's own state.
+    /// Inline loops: sessions made for the loop and not yet gone, and whether its queue was
+    /// released (under `lock`).
+    private var boundSessions = 0
+    private var handedOver = false
+    // The state of the passes (on the loop's thread, or under `passLock`).
     private var sessions: [Int32: EnvSession] = [:]
+    /// Inline loops whose queue was released, run by this loop, by their descriptor.
+    private var adopted: [Int32: SessionLoop] = [:]
     /// Sessions with a request (or keep-alive ping) on the wire.
     private var onWire: [ObjectIdentifier: EnvSession] = [:]
     /// Sessions whose next request waits for a blocking call to let go of the session
@@ -78,19 +83,42 @@ final class SessionLoop: @unchecked Sendable {
     /// Queues given completions during this pass, signalled once at its end.
     private var unsignalled: [ObjectIdentifier: CompletionQueue] = [:]
 
-    private init() {
-        epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
+    /// The loop of the engine's I/O thread (`inline` false), or an inline loop; `queueSignal`,
+    /// the eventfd of an inline loop's queue, joins its set, so that completions posted by
+    /// other loops make `descriptor` readable too.
+    init(inline: Bool, queueSignal: Int32? = nil) {
+        isInline = inline
+        descriptor = epoll_create1(Int32(EPOLL_CLOEXEC))
         wake = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
-        precondition(epoll >= 0 && wake >= 0, "cannot create the I/O loop's epoll and eventfd: \(String(cString: strerror(errno)))")
-        var event = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(fd: wake))
-        epoll_ctl(epoll, EPOLL_CTL_ADD, wake, &event)
-        LibraryThread.start(named: "openenv-io", stackSize: 1 << 20) { [self] in run() }
+        timer = inline ? timerfd_create(CLOCK_MONOTONIC, Int32(TFD_NONBLOCK | TFD_CLOEXEC)) : -1
+        precondition(descriptor >= 0 && wake >= 0 && (!inline || timer >= 0),
+                     "cannot create an I/O loop's epoll, eventfd and timerfd: \(String(cString: strerror(errno)))")
+        for watched in [wake, timer] where watched >= 0 {
+            var event = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(fd: watched))
+            epoll_ctl(descriptor, EPOLL_CTL_ADD, watched, &event)
+        }
+        if let queueSignal {
+            // Edge-triggered: each signal makes the set readable once, so completions left
+            // uncollected do not keep it readable for a thread that runs passes while it waits.
+            var event = epoll_event(events: EPOLLIN.rawValue | EPOLLET.rawValue, data: epoll_data_t(fd: queueSignal))
+            epoll_ctl(descriptor, EPOLL_CTL_ADD, queueSignal, &event)
+        }
+        if !inline {
+            LibraryThread.start(named: "openenv-io", stackSize: 1 << 20) { [self] in
+                while true { pass(timeout: timeoutMilliseconds()) }
+            }
+        }
+    }
+
+    deinit {
+        for owned in [descriptor, wake, timer] where owned >= 0 { Glibc.close(owned) }
     }
 
     /// Queues `submission` on `session`; its `deliver` runs when the answer (or a failure)
     /// comes. Never blocks. With `wakingTheLoop` false the loop is not woken for it: it goes on
-    /// the wire at the next `wakeForDeferred()` (or anything else that wakes the loop), so that
-    /// many submissions made together cost the loop one wake-up.
+    /// the wire at the next `wakeForDeferred()` (or anything else that wakes the loop; for an
+    /// inline loop, its next pass), so that many submissions made together cost the loop one
+    /// wake-up.
     func submit(_ submission: Submission, on session: EnvSession, wakingTheLoop: Bool = true) {
         session.submittedUnderWay.enter()
         let counted = Submission(request: submission.request) { outcome in
@@ -100,7 +128,8 @@ final class SessionLoop: @unchecked Sendable {
         post(.submit(session, counted), waking: wakingTheLoop)
     }
 
-    /// Wakes the loop for the submissions made without waking it, if any wait.
+    /// Wakes the loop for the submissions made without waking it, if any wait. Also wakes the
+    /// inline loops given deferred submissions since the last time, when this is `shared`.
     func wakeForDeferred() {
         let needsWake = lock.withLock { () -> Bool in
             guard !inbox.isEmpty, !wakePending else { return false }
@@ -108,6 +137,7 @@ final class SessionLoop: @unchecked Sendable {
             return true
         }
         if needsWake { _ = eventfd_write(wake, 1) }
+        if !isInline { DeferredInlineLoops.shared.wakeAll() }
     }
 
     /// Pings `session` every `ping_interval` seconds while it is idle, until it closes; no
@@ -121,9 +151,78 @@ final class SessionLoop: @unchecked Sendable {
         post(.forget(session))
     }
 
+    /// Counts a session made for this loop.
+    func bind() {
+        lock.withLock { boundSessions += 1 }
+    }
+
+    /// Counts a session of this loop gone; the last one of an adopted loop lets the I/O
+    /// thread drop it.
+    func unbind() {
+        let released = lock.withLock { () -> Bool in
+            boundSessions -= 1
+            return boundSessions == 0 && handedOver
+        }
+        if released { SessionLoop.shared.post(.release(self)) }
+    }
+
+    /// Hands an inline loop whose queue is released (`queueSignal` its eventfd, now always
+    /// readable or about to close) to the I/O thread, which runs its passes while any of its
+    /// sessions lives. Once; later calls do nothing.
+    func handOver(queueSignal: Int32) {
+        let adopt = lock.withLock { () -> Bool in
+            guard !handedOver else { return false }
+            epoll_ctl(descriptor, EPOLL_CTL_DEL, queueSignal, nil)
+            handedOver = true
+            return boundSessions > 0
+        }
+        if adopt { SessionLoop.shared.post(.adopt(self)) }
+    }
+
+    /// Runs one pass of an inline loop without waiting: puts submitted requests on the wire,
+    /// reads what arrived, delivers answers and time-outs. `collector`: the queue about to be
+    /// collected by this thread, not signalled for what the pass posts to it. Returns at once
+    /// (false) when another thread is running a pass.
+    @discardableResult
+    func runPass(collectingFor collector: CompletionQueue? = nil) -> Bool {
+        guard passLock.tryLock() else { return false }
+        defer { passLock.unlock() }
+        self.collector = collector
+        pass(timeout: 0)
+        self.collector = nil
+        return true
+    }
+
+    /// Waits until `gate` is open (a session's or a batch's submissions delivered). The
+    /// inline loops among `loops` are run by this thread while it waits, whenever no other
+    /// thread runs them: nobody else may (an event loop's thread blocked in this very call).
+    static func wait(until gate: CountdownGate, running loops: [SessionLoop]) {
+        let inline = loops.filter(\.isInline)
+        guard !inline.isEmpty else { return gate.waitUntilZero() }
+        var watched = inline.map { pollfd(fd: $0.descriptor, events: Int16(POLLIN), revents: 0) }
+        while true {
+            for loop in inline { loop.runPass() }
+            if gate.waitUntilZero(milliseconds: 0) { return }
+            poll(&watched, nfds_t(watched.count), 1)
+        }
+    }
+
+    /// Threads that run an inline loop's passes for Swift `async` calls on its sessions: no
+    /// thread waits for those, and the loop's queue may not be collected meanwhile.
+    private static let awaitedRunners = JobQueue(threads: 4, name: "openenv-await")
+
+    /// Runs the passes of `session`'s inline loop on another thread until the session has
+    /// nothing submitted left.
+    static func runWhileAwaited(_ session: EnvSession) {
+        awaitedRunners.add { wait(until: session.submittedUnderWay, running: [session.loop]) }
+    }
+
+    /// Adds `work` to the inbox, waking the loop unless `waking` is false (an inline loop is
+    /// then listed for the next flush).
     private func post(_ work: Work, waking: Bool = true) {
         let needsWake = lock.withLock { () -> Bool in
             inbox.append(work)
+            if !waking && isInline && inbox.count == 1 { DeferredInlineLoops.shared.add(self) }
             guard waking, !wakePending else { return false }
             wakePending = true
             return true
@@ -131,36 +230,47 @@ final class SessionLoop: @unchecked Sendable {
         if needsWake { _ = eventfd_write(wake, 1) }
     }
 
-    private func run() {
-        var events = [epoll_event](repeating: epoll_event(), count: 256)
-        while true {
-            let count = epoll_wait(epoll, &events, Int32(events.count), timeoutMilliseconds())
-            for index in 0..<max(0, Int(count)) {
-                let descriptor = events[index].data.fd
-                if descriptor == wake {
-                    takeInbox()
-                } else if let session = sessions[descriptor] {
-                    pump(session, readable: true)
-                }
+    /// One pass: waits up to `timeout` milliseconds (-1: no limit) for something to do, then
+    /// does all it can.
+    private func pass(timeout: Int32) {
+        let count = epoll_wait(descriptor, &events, Int32(events.count), timeout)
+        for index in 0..<max(0, Int(count)) {
+            let ready = events[index].data.fd
+            if ready == wake {
+                takeInbox(woken: true)
+            } else if ready == timer {
+                var expirations: UInt64 = 0
+                _ = read(timer, &expirations, 8)
+                timerDue = .max
+            } else if let session = sessions[ready] {
+                pump(session, readable: true)
+            } else if let loop = adopted[ready] {
+                loop.runPass()
             }
-            expireAndRetry()
-            sendDuePings()
-            for queue in unsignalled.values { queue.signal() }
-            unsignalled.removeAll(keepingCapacity: true)
         }
+        if isInline { takeInbox(woken: false) }  // deferred submissions wake nothing
+        expireAndRetry()
+        sendDuePings()
+        for queue in unsignalled.values where queue !== collector { queue.signal() }
+        unsignalled.removeAll(keepingCapacity: true)
+        if isInline { setTimer() }
     }
 
-    /// Signals `queue` at the end of the loop's current pass. Call on the loop's thread only
-    /// (from a `Submission.deliver` that posted to `queue` without signalling).
+    /// Signals `queue` at the end of the loop's current pass. Call from a `Submission.deliver`
+    /// (which runs in a pass) that posted to `queue` without signalling.
     func signalAfterThisPass(_ queue: CompletionQueue) {
         unsignalled[ObjectIdentifier(queue)] = queue
     }
 
-    private func takeInbox() {
-        var count: eventfd_t = 0
-        _ = eventfd_read(wake, &count)
+    /// Takes on the work posted to the loop; `woken`: its eventfd was announced (and is read).
+    private func takeInbox(woken: Bool) {
+        if woken {
+            var count: eventfd_t = 0
+            _ = eventfd_read(wake, &count)
+        }
         let works = lock.withLock { () -> [Work] in
             wakePending = false
+            if isInline && !inbox.isEmpty { DeferredInlineLoops.shared.remove(self) }
             defer { inbox.removeAll(keepingCapacity: true) }
             return inbox
         }
@@ -177,6 +287,14 @@ final class SessionLoop: @unchecked Sendable {
             case .forget(let session):
                 keptAlive[ObjectIdentifier(session)] = nil
                 if session.submissions.current == nil { pump(session, readable: false) }
+            case .adopt(let loop):
+                var event = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(fd: loop.descriptor))
+                epoll_ctl(descriptor, EPOLL_CTL_ADD, loop.descriptor, &event)
+                adopted[loop.descriptor] = loop
+                loop.runPass()
+            case .release(let loop):
+                epoll_ctl(descriptor, EPOLL_CTL_DEL, loop.descriptor, nil)
+                adopted[loop.descriptor] = nil
             }
         }
     }
@@ -342,11 +460,22 @@ final class SessionLoop: @unchecked Sendable {
         return Int32(clamping: (nearest - now + 999_999) / 1_000_000)
     }
 
+    /// Sets an inline loop's timer for its next deadline, keep-alive ping or lock retry, when
+    /// that comes before the time it is set for. A timer that fires early costs one pass.
+    private func setTimer() {
+        let nearest = lockWaiters.isEmpty ? min(earliestDeadline, earliestPing) : Deadline.now() + 1_000_000
+        guard nearest < timerDue else { return }
+        timerDue = nearest
+        var setting = itimerspec()
+        setting.it_value = timespec(tv_sec: Int(nearest / 1_000_000_000), tv_nsec: Int(nearest % 1_000_000_000))
+        timerfd_settime(timer, Int32(TFD_TIMER_ABSTIME), &setting, nil)
+    }
+
     private func register(_ session: EnvSession) {
         guard !session.submissions.registered else { return }
         let descriptor = session.socket.descriptor
         var event = epoll_event(events: Self.readEvents, data: epoll_data_t(fd: descriptor))
-        guard epoll_ctl(epoll, EPOLL_CTL_ADD, descriptor, &event) == 0 else { return }
+        guard epoll_ctl(self.descriptor, EPOLL_CTL_ADD, descriptor, &event) == 0 else { return }
         session.submissions.registered = true
         sessions[descriptor] = session
     }
@@ -359,13 +488,13 @@ final class SessionLoop: @unchecked Sendable {
         guard session.submissions.registered, session.submissions.watchesWritable != wanted else { return }
         let descriptor = session.socket.descriptor
         var event = epoll_event(events: Self.readEvents | (wanted ? EPOLLOUT.rawValue : 0), data: epoll_data_t(fd: descriptor))
-        if epoll_ctl(epoll, EPOLL_CTL_MOD, descriptor, &event) == 0 { session.submissions.watchesWritable = wanted }
+        if epoll_ctl(self.descriptor, EPOLL_CTL_MOD, descriptor, &event) == 0 { session.submissions.watchesWritable = wanted }
     }
 
     private func unregister(_ session: EnvSession) {
         guard session.submissions.registered else { return }
         let descriptor = session.socket.descriptor
-        epoll_ctl(epoll, EPOLL_CTL_DEL, descriptor, nil)
+        epoll_ctl(self.descriptor, EPOLL_CTL_DEL, descriptor, nil)
         session.submissions.registered = false
         session.submissions.watchesWritable = false
         sessions[descriptor] = nil

@@ -11,10 +11,13 @@ public final class EnvSession: @unchecked Sendable {
     let socket: WebSocketConnection
     /// Held by whoever is using the connection: a blocking call's thread, or the I/O loop
     /// for the whole of a submitted request.
-    let callLock = Mutex()
+    let callLock = OwnerlessLock()
     private let stateLock = Mutex()
     private var closedReason: String?
-    /// The I/O loop's bookkeeping; touched on the loop's thread only.
+    /// The I/O loop that moves this session's submitted requests: an inline queue's when
+    /// opened through one, else the engine's I/O thread's.
+    let loop = SessionLoop.forNewSessions ?? .shared
+    /// The I/O loop's bookkeeping; touched in its passes only.
     let submissions = SessionSubmissions()
     /// Submitted requests not yet delivered: a blocking call waits for them, so calls on one
     /// session happen in the order they were made, whichever way.
@@ -38,13 +41,15 @@ public final class EnvSession: @unchecked Sendable {
         }
         self.options = options
         self.runtime = runtime
-        if options.pingInterval != nil { SessionLoop.shared.keepAlive(self) }
+        loop.bind()
+        if options.pingInterval != nil { loop.keepAlive(self) }
     }
 
     /// Seconds a keep-alive ping waits for its pong.
     var pingTimeout: Double { options.pingTimeout ?? options.messageTimeout }
 
     deinit {
+        loop.unbind()
         socket.abort()
         runtime?.stop()
     }
@@ -127,7 +132,7 @@ public final class EnvSession: @unchecked Sendable {
             InterruptedCalls.shared.record(address, until: Deadline(seconds: options.messageTimeout))
             socket.abort()
         }
-        SessionLoop.shared.forget(self)
+        loop.forget(self)
     }
 
     private func get(_ route: String) throws(SessionError) -> JSONValue {
@@ -147,7 +152,7 @@ public final class EnvSession: @unchecked Sendable {
     /// `error` when nil), read as far as `reading` says (see `conclude`). Internal: the tests
     /// use it to send what the public calls never would.
     func exchange(frame bytes: [UInt8], type: String, expecting: String?, reading: AnswerReading = .parsed) throws(SessionError) -> (answer: JSONValue, bytes: [UInt8]) {
-        submittedUnderWay.waitUntilZero()
+        SessionLoop.wait(until: submittedUnderWay, running: [loop])
         return try callLock.withLock { () throws(SessionError) -> (answer: JSONValue, bytes: [UInt8]) in
             if let reason = stateLock.withLock({ closedReason }) { throw .closed(reason: reason) }
             try checkSize(of: bytes)

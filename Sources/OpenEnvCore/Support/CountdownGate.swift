@@ -44,4 +44,18 @@ final class CountdownGate: @unchecked Sendable {
         while count > 0 { pthread_cond_wait(&drained, &mutex) }
         pthread_mutex_unlock(&mutex)
     }
+
+    /// Waits until nothing is under way, or at most about `milliseconds`; returns whether
+    /// nothing is.
+    func waitUntilZero(milliseconds: Int) -> Bool {
+        var until = timespec()
+        clock_gettime(CLOCK_REALTIME, &until)
+        let nanoseconds = Int(until.tv_nsec) + milliseconds * 1_000_000
+        until.tv_sec += nanoseconds / 1_000_000_000
+        until.tv_nsec = nanoseconds % 1_000_000_000
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        if count > 0 { pthread_cond_timedwait(&drained, &mutex, &until) }
+        return count == 0
+    }
 }

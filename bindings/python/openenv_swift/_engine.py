@@ -1,10 +1,13 @@
 """Engine requests awaited from asyncio without a thread per call.
 
-Each event loop gets one engine completion queue. A request is submitted to the engine's I/O
-loop and returns at once; the requests of one pass of the event loop (the tasks it woke) are
-put on the wire together by one call scheduled after them, so the I/O loop wakes once for them
-all. The queue's descriptor is watched with ``loop.add_reader``, and when it turns readable
-every finished completion is collected in one call and handed to the future waiting for it. The descriptor stays watched from the first request on (it is readable only
+Each event loop gets one engine completion queue, an inline one: the sessions opened through
+it have their bytes moved on the event loop's own thread, so an answer wakes that thread only
+(not the engine's I/O thread first, then this one). A request is submitted and returns at
+once; the requests of one pass of the event loop (the tasks it woke) are put on the wire
+together by one call scheduled after them. The queue's descriptor is watched with
+``loop.add_reader``: it turns readable when answers arrive (or a deadline or keep-alive ping is
+due), and one call then reads them and collects every finished completion, each handed to the
+future waiting for it. The descriptor stays watched from the first request on (it is readable only
 while completions wait): un-watching it whenever no request waits cost two ``epoll_ctl``
 calls a step to a single awaited session. A cancelled await leaves its request to finish on
 the wire; the answer is then dropped, so it can never be mistaken for another request's.
@@ -34,7 +37,7 @@ class AsyncEngine:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         lib = _native.library()
         queue = ctypes.c_void_p()
-        status = lib.openenv_queue_new(ctypes.byref(queue))
+        status = lib.openenv_queue_new_inline(ctypes.byref(queue))
         if status != _native.OK:
             _native._raise(lib, status)
         descriptor = ctypes.c_int()
@@ -48,10 +51,10 @@ class AsyncEngine:
         self._completions = (_native.Completion * _BATCH)()
         self._count = ctypes.c_size_t()
         self._submit = lib.openenv_submit
-        self._flush = lib.openenv_submit_flush
+        self._run = lib.openenv_queue_run
         self._flush_scheduled = False
         self._watching = False
-        weakref.finalize(self, lib.openenv_queue_free, queue.value)
+        self._release = weakref.finalize(self, lib.openenv_queue_free, queue.value)
 
     def submit(self, handle: int, op: int, payload: Optional[bytes], translate: Translation = None) -> asyncio.Future:
         """Sends ``op`` on session ``handle``; the future gets the result's JSON text, or the
@@ -75,11 +78,16 @@ class AsyncEngine:
 
     def _send_submitted(self) -> None:
         self._flush_scheduled = False
-        self._flush()
+        self._run(self._queue)
 
     def loop_closed(self) -> bool:
-        """Whether this engine's event loop has closed (its futures can no longer be awaited)."""
-        return self._loop.is_closed()
+        """Whether this engine's event loop has closed (its futures can no longer be awaited).
+        A closed loop's queue is released at once, so that the engine's I/O thread moves the
+        bytes of the sessions opened through it from then on (for use from another loop)."""
+        if not self._loop.is_closed():
+            return False
+        self._release()
+        return True
 
     def _expect(self, tag: int, translate: Translation) -> asyncio.Future:
         future = self._loop.create_future()

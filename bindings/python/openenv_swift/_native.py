@@ -92,6 +92,8 @@ _SIGNATURES: Dict[str, list] = {
     "openenv_hang_up": [_HANDLE],
     "openenv_close": [_HANDLE],
     "openenv_queue_new": [_OUT],
+    "openenv_queue_new_inline": [_OUT],
+    "openenv_queue_run": [_HANDLE],
     "openenv_queue_fd": [_HANDLE, ctypes.POINTER(ctypes.c_int)],
     "openenv_queue_free": [_HANDLE],
     "openenv_collect": [_HANDLE, ctypes.POINTER(Completion), ctypes.c_size_t, ctypes.c_double, ctypes.POINTER(ctypes.c_size_t)],

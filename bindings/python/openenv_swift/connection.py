@@ -5,7 +5,8 @@ OpenEnv's ``EnvClient`` (openenv 0.10.0 and openenv-core 0.3.0 alike) keeps its 
 ``send``, ``recv`` and ``close`` on it (0.10.0 also reads ``state``). :func:`connect` makes an
 :class:`EngineConnection` with that face instead, so the client's own logic (execution modes,
 ``new_session``, MCP, providers, closing) runs as written and only the bytes move through the
-engine: awaited calls through its completion queue (no thread per call), and
+engine: awaited calls through the event loop's engine queue (the session's bytes moved on the
+loop's own thread, see ``_engine``), and
 :meth:`EngineConnection.exchange` on the caller's thread for blocking use.
 
 The engine pairs every answer with the message sent before it: a ``recv`` always returns the
@@ -57,7 +58,7 @@ def _translated(error: Exception) -> Exception:
 class EngineConnection:
     """One engine session with the face of a ``websockets`` client connection."""
 
-    def __init__(self, handle: int, uri: str) -> None:
+    def __init__(self, handle: int, uri: str, engine: Optional[_engine.AsyncEngine] = None) -> None:
         self._handle: Optional[int] = handle
         #: The URI it was opened with (``ws://host:port/ws``), as ``websockets`` keeps it.
         self.uri = uri
@@ -67,10 +68,11 @@ class EngineConnection:
         #: The answer ``recv`` handed out last (answers come in order: while it is done, so
         #: are all before it).
         self._receiving: Optional[asyncio.Future] = None
-        #: The completions of the event loop this connection sends from, found on the first
-        #: send (as a ``websockets`` connection belongs to one loop); found again only if that
-        #: loop has closed. Saves looking up the running loop on every send.
-        self._engine: Optional[_engine.AsyncEngine] = None
+        #: The completions of the event loop this connection sends from: the one it was opened
+        #: from, else found on the first send (as a ``websockets`` connection belongs to one
+        #: loop); found again only if that loop has closed. Saves looking up the running loop
+        #: on every send.
+        self._engine = engine
 
     @property
     def handle(self) -> Optional[int]:
@@ -103,11 +105,8 @@ class EngineConnection:
         payload = message.encode("utf-8") if isinstance(message, str) else bytes(message)
         if self._handle is None:
             raise _closed_error("the connection is closed")
-        engine = self._engine
-        if engine is None or engine.loop_closed():
-            engine = self._engine = _engine.engine()
         try:
-            answer = engine.submit(self._handle, _native.OP_TEXT, payload, _translated)
+            answer = self._engine_here().submit(self._handle, _native.OP_TEXT, payload, _translated)
         except errors.OpenEnvError as error:
             raise _translated(error) from error
         if len(payload) <= 24 and payload.replace(b" ", b"") == _CLOSE_MESSAGE:
@@ -127,6 +126,14 @@ class EngineConnection:
                                "call send() first")
         answer = self._receiving = self._answers.popleft()
         return answer
+
+    def _engine_here(self) -> _engine.AsyncEngine:
+        """The running event loop's completions; the loop this connection used before, if it
+        has closed, gives its sessions over to the engine's I/O thread (``loop_closed``)."""
+        engine = self._engine
+        if engine is None or engine.loop_closed():
+            engine = self._engine = _engine.engine()
+        return engine
 
     def exchange(self, message: str) -> str:
         """Sends ``message`` and returns its answer, blocking the calling thread (not an event
@@ -155,7 +162,7 @@ class EngineConnection:
             if any(not answer.done() and answer not in self._close_answers for answer in (*unreceived, receiving) if answer is not None):
                 waited = []
             elif not unreceived and self.open:
-                waited = [_engine.engine().submit(handle, _native.OP_TEXT, _CLOSE_MESSAGE)]
+                waited = [self._engine_here().submit(handle, _native.OP_TEXT, _CLOSE_MESSAGE)]
             if waited:
                 await asyncio.wait(waited, timeout=CLOSE_TIMEOUT_S)
         finally:
@@ -233,5 +240,6 @@ async def connect(uri: str, *, message_timeout: Optional[float] = None, engine_o
     ``engine_options``: the engine's own session options for this server (``ca_file``...)."""
     known = {key: kwargs[key] for key in ("open_timeout", "max_size", "ping_interval", "ping_timeout", "additional_headers") if key in kwargs}
     engine_options = {**options(message_timeout=message_timeout, **known), **(engine_options or {})}
-    handle = await _engine.engine().open(_native.OPEN_CONNECT, base_url_of(uri), json.dumps(engine_options))
-    return EngineConnection(handle, uri)
+    engine = _engine.engine()
+    handle = await engine.open(_native.OPEN_CONNECT, base_url_of(uri), json.dumps(engine_options))
+    return EngineConnection(handle, uri, engine)

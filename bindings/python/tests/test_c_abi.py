@@ -33,13 +33,14 @@ def many(template_factory) -> Iterator[Server]:
     yield from serve("many_env.server.app:app", many_env_source(template_factory))
 
 
+@pytest.mark.parametrize("queue", [(), ("inline",)], ids=["io-thread", "inline"])
 @pytest.mark.parametrize("sanitizer", [(), ("-fsanitize=address", "-fno-omit-frame-pointer", "-g")], ids=["plain", "asan"])
-def test_c_program_drives_64_sessions_through_the_completion_api(cc: str, tmp_path: Path, many: Server, sanitizer: tuple) -> None:
+def test_c_program_drives_64_sessions_through_the_completion_api(cc: str, tmp_path: Path, many: Server, sanitizer: tuple, queue: tuple) -> None:
     binary = compile_c(cc, REPO / "Tests" / "CABI" / "completion_test.c", tmp_path / "completion_test", sanitizer)
     # Swift's own crash reporter would hang symbolicating an ASan abort; ASan reports instead.
     environment = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:abort_on_error=1", SWIFT_BACKTRACE="enable=no",
                        LSAN_OPTIONS=f"suppressions={REPO / 'Tests' / 'lsan.supp'}")
-    result = run([str(binary), many.url, "64", "5"], env=environment, timeout=300)
+    result = run([str(binary), many.url, "64", "5", *queue], env=environment, timeout=300)
     assert result.stdout.strip().endswith(", 0 failed"), result.stderr
 
 

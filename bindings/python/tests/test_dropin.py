@@ -29,7 +29,7 @@ from __future__ import annotations
 import asyncio
 import resource
 import textwrap
-from typing import Iterator
+from typing import Any, Awaitable, Callable, Iterator
 
 import pytest
 
@@ -165,6 +165,27 @@ def test_a_thousand_sessions_from_one_event_loop(many: Server) -> None:
         return [(result.observation["echoed_message"], state["step_count"]) for result, state in zip(results, states)]
 
     assert asyncio.run(run()) == [(f"m{index}", 1) for index in range(count)]
+
+
+def test_a_client_connected_in_one_event_loop_steps_in_the_next(faulty: Server) -> None:
+    # The engine moves a session's bytes on the event loop it was opened from; once that loop
+    # has closed, the engine's I/O thread does, and the session serves the next loop (and its
+    # close): openenv-core 0.3.0's client keeps its connection across loops. openenv 0.10.0's
+    # client opens a new session in each new loop instead (its own logic runs as written).
+    env = GenericEnvClient(faulty.url)
+
+    async def awaited(call: Callable[[], Awaitable[Any]]) -> Any:  # 0.10.0's connect() is awaitable, not a coroutine
+        return await asyncio.wait_for(call(), 10)
+
+    async def three_steps_and_the_state() -> tuple:
+        echoes = [(await env.step({"message": f"{index}"})).observation["echoed_message"] for index in range(3)]
+        return echoes, (await env.state())["step_count"]
+
+    asyncio.run(awaited(env.connect))
+    asyncio.run(awaited(env.reset))
+    assert asyncio.run(awaited(three_steps_and_the_state)) == (["0", "1", "2"], 3)
+    assert asyncio.run(awaited(three_steps_and_the_state)) == (["0", "1", "2"], 3 if REFERENCE_0_10 else 6)
+    asyncio.run(awaited(env.close))
 
 
 def test_a_cancelled_await_leaves_the_session_in_step(faulty: Server) -> None:

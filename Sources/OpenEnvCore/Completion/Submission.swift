@@ -1,0 +1,31 @@
+/// A request handed to the I/O loop, with where its outcome goes.
+struct Submission: Sendable {
+    /// The request; nil for a keep-alive ping, whose answer is a pong.
+    let request: SessionRequest?
+    /// Called once, in a pass of the loop, with the checked answer (parsed, and as received)
+    /// or why there is none.
+    let deliver: @Sendable (Result<(answer: JSONValue, bytes: [UInt8]), SessionError>) -> Void
+
+    /// What is on the wire, for messages.
+    var type: String { request?.type ?? "keep-alive ping" }
+}
+
+/// The loop's bookkeeping for one session. Touched in the passes of the session's loop only.
+final class SessionSubmissions: @unchecked Sendable {
+    /// Requests waiting for their turn, oldest first (`head` is the next).
+    var pending: [Submission] = []
+    var head = 0
+    /// The request on the wire, if any; the loop holds the session's `callLock` while it is.
+    var current: Submission?
+    /// When the request on the wire times out (monotonic nanoseconds).
+    var deadline: UInt64 = 0
+    /// Whether the socket is in the loop's epoll set, and whether for writability too (only
+    /// while a frame could not be written whole).
+    var registered = false
+    var watchesWritable = false
+    /// When the next keep-alive ping is due (monotonic nanoseconds), for sessions with a
+    /// `ping_interval`.
+    var nextPing: UInt64 = 0
+    /// Pongs counted before the keep-alive ping on the wire went out.
+    var pongsBeforePing = 0
+}
