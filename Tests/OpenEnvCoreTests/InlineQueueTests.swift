@@ -18,6 +18,7 @@ import Testing
         return session
     }
 
+    /// Collects until `count` completions came, or none came for ten seconds.
     func collect(_ count: Int, from queue: CompletionQueue) -> [Completion] {
         var completions: [Completion] = []
         while completions.count < count {
@@ -28,10 +29,6 @@ import Testing
         return completions
     }
 
-    func text(_ completion: Completion) throws -> String {
-        guard case .json(let bytes) = try completion.outcome.get() else { throw LiveServer.SetupMissing(description: "not JSON") }
-        return String(decoding: bytes, as: UTF8.self)
-    }
 
     @Test func answersWaitOnTheSocketUntilTheQueueIsCollectedOrAFlushSaysSo() throws {
         let server = try LiveServer()
@@ -52,7 +49,7 @@ import Testing
         let completions = collect(11, from: queue)
         #expect(completions.map(\.tag) == [1] + (10..<20).map(UInt64.init))
         for (index, completion) in completions.dropFirst().enumerated() {
-            #expect(try text(completion).contains("\"echoed_message\":\"m\(index)\""))
+            #expect(try completion.text().contains("\"echoed_message\":\"m\(index)\""))
         }
         #expect(try session.state()["step_count"] == 10)
         // Deferred, a request makes the descriptor readable at a flush; else at once.
@@ -131,7 +128,7 @@ import Testing
             for index in 0..<5 { session.submit(.step(["message": .string("after \(index)")]), to: other, tag: UInt64(index)) }
             let completions = collect(5, from: other)
             #expect(completions.map(\.tag) == (0..<5).map(UInt64.init))
-            #expect(try text(completions[4]).contains("\"echoed_message\":\"after 4\""))
+            #expect(try completions[4].text().contains("\"echoed_message\":\"after 4\""))
             let state: JSONObject = try await session.state()
             #expect(state["step_count"] == 6)
             session.close()

@@ -6,11 +6,6 @@ import Testing
 /// Requests through the I/O loop against a real openenv-core server: completion queues, Swift
 /// async methods, batches, ordering with blocking calls, and closing with requests in flight.
 @Suite(.serialized) struct SubmittedRequestTests {
-    func text(_ completion: Completion) throws -> String {
-        guard case .json(let bytes) = try completion.outcome.get() else { throw LiveServer.SetupMissing(description: "not JSON") }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
     @Test func aQueueCollectsAnswersInOrderPerSession() throws {
         let server = try LiveServer()
         defer { server.stop() }
@@ -28,9 +23,9 @@ import Testing
         }
         #expect(completions.map(\.tag) == [1] + (10..<30).map(UInt64.init) + [99])
         for (index, completion) in completions[1...20].enumerated() {
-            #expect(try text(completion).contains("\"echoed_message\":\"m\(index)\""))
+            #expect(try completion.text().contains("\"echoed_message\":\"m\(index)\""))
         }
-        #expect(try text(completions[21]).contains("\"step_count\":20"))
+        #expect(try completions[21].text().contains("\"step_count\":20"))
         #expect(queue.count == 0)
         // A blocking call waits its turn behind submitted ones, and sees their effect.
         session.submit(.step(["message": "queued"]), to: queue, tag: 100)
@@ -56,7 +51,7 @@ import Testing
         }
         #expect(completions.map(\.tag) == (0..<8).map(UInt64.init))
         for completion in completions {
-            #expect(try text(completion).contains("\"echoed_message\":\"d\(completion.tag)\""))
+            #expect(try completion.text().contains("\"echoed_message\":\"d\(completion.tag)\""))
         }
         EnvSession.sendDeferredSubmissions()  // nothing deferred: no effect
         #expect(try session.state()["step_count"] == 8)
