@@ -83,8 +83,8 @@ public final class CompletionQueue: @unchecked Sendable {
     /// Completions waiting now, at most `maximum`, oldest first. With a `timeout` (seconds;
     /// negative: no limit), waits that long for the first one if none is waiting. A closed
     /// queue gives none, and a wait returns as soon as the queue is closed.
-    /// An inline queue first moves its sessions' bytes (as `sendSubmitted` does), and again whenever
-    /// its descriptor turns readable during the wait.
+    /// An inline queue first moves its sessions' bytes (as `sendSubmitted` does), and again
+    /// whenever its descriptor turns readable during the wait.
     public func collect(maximum: Int, timeout: Double = 0) -> [Completion] {
         guard maximum > 0 else { return [] }
         inlineLoop?.runPass(collectingFor: self)
@@ -113,7 +113,8 @@ public final class CompletionQueue: @unchecked Sendable {
                     signalled = false
                 }
             } else if signalled {
-                _ = eventfd_write(signalDescriptor, 1)  // what is left is announced again (an inline loop's set sees edges)
+                // What is left is announced again: an inline loop's set sees only new edges.
+                _ = eventfd_write(signalDescriptor, 1)
             } else {
                 signalLocked()  // what is left is announced, even if posted unsignalled
             }

@@ -202,7 +202,7 @@ final class SessionLoop: @unchecked Sendable {
         var watched = inline.map { pollfd(fd: $0.descriptor, events: Int16(POLLIN), revents: 0) }
         while true {
             for loop in inline { loop.runPass() }
-            if gate.waitUntilZero(milliseconds: 0) { return }
+            if gate.isZero { return }
             poll(&watched, nfds_t(watched.count), 1)
         }
     }
@@ -234,10 +234,11 @@ final class SessionLoop: @unchecked Sendable {
     /// does all it can.
     private func pass(timeout: Int32) {
         let count = epoll_wait(descriptor, &events, Int32(events.count), timeout)
+        var woken = false
         for index in 0..<max(0, Int(count)) {
             let ready = events[index].data.fd
             if ready == wake {
-                takeInbox(woken: true)
+                woken = true
             } else if ready == timer {
                 var expirations: UInt64 = 0
                 _ = read(timer, &expirations, 8)
@@ -248,7 +249,8 @@ final class SessionLoop: @unchecked Sendable {
                 loop.runPass()
             }
         }
-        if isInline { takeInbox(woken: false) }  // deferred submissions wake nothing
+        // An inline loop's deferred submissions wake nothing: its every pass takes them.
+        if woken || isInline { takeInbox(woken: woken) }
         expireAndRetry()
         sendDuePings()
         for queue in unsignalled.values where queue !== collector { queue.signal() }

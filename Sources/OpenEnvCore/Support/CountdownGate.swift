@@ -45,17 +45,10 @@ final class CountdownGate: @unchecked Sendable {
         pthread_mutex_unlock(&mutex)
     }
 
-    /// Waits until nothing is under way, or at most about `milliseconds`; returns whether
-    /// nothing is.
-    func waitUntilZero(milliseconds: Int) -> Bool {
-        var until = timespec()
-        clock_gettime(CLOCK_REALTIME, &until)
-        let nanoseconds = Int(until.tv_nsec) + milliseconds * 1_000_000
-        until.tv_sec += nanoseconds / 1_000_000_000
-        until.tv_nsec = nanoseconds % 1_000_000_000
+    /// Whether nothing is under way now.
+    var isZero: Bool {
         pthread_mutex_lock(&mutex)
         defer { pthread_mutex_unlock(&mutex) }
-        if count > 0 { pthread_cond_timedwait(&drained, &mutex, &until) }
         return count == 0
     }
 }

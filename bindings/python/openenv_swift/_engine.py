@@ -9,8 +9,9 @@ together by one call scheduled after them. The queue's descriptor is watched wit
 due), and one call then reads them and collects every finished completion, each handed to the
 future waiting for it. The descriptor stays watched from the first request on (it is readable
 only while there is something to do): un-watching it whenever no request waits cost two
-``epoll_ctl`` calls a step to a single awaited session. A cancelled await leaves its request to finish on
-the wire; the answer is then dropped, so it can never be mistaken for another request's.
+``epoll_ctl`` calls a step to a single awaited session. A cancelled await leaves its request to
+finish on the wire; the answer is then dropped, so it can never be mistaken for another
+request's.
 """
 
 from __future__ import annotations
