@@ -432,6 +432,11 @@ int openenv_queue_free(openenv_queue *queue);
  * goes on the wire at the next openenv_submit_flush() (or the next submit without the flag).
  * Submitting a round of requests deferred and flushing once costs the I/O loop one wake-up
  * instead of one per request. A deferred request never flushed may wait indefinitely.
+ *
+ * On a session of an event-loop queue (openenv_queue_new_inline), which has no I/O thread to
+ * wake, a request without the flag is written by this call, on the calling thread, as a
+ * socket's send would be (unless another thread is moving that queue's sessions just then:
+ * it is then written by that thread, or at the queue's next collect).
  */
 int openenv_submit(openenv_env *env, openenv_queue *queue, int op, const char *json, uint64_t tag);
 

@@ -30,7 +30,7 @@ import Testing
     }
 
 
-    @Test func answersWaitOnTheSocketUntilTheQueueIsCollectedOrAFlushSaysSo() throws {
+    @Test func answersWaitOnTheSocketUntilTheQueueIsCollectedAndRequestsGoOutWhenSubmittedOrFlushed() throws {
         let server = try LiveServer()
         defer { server.stop() }
         let queue = try CompletionQueue(inline: true)
@@ -52,14 +52,19 @@ import Testing
             #expect(try completion.text().contains("\"echoed_message\":\"m\(index)\""))
         }
         #expect(try session.state()["step_count"] == 10)
-        // Deferred, a request makes the descriptor readable at a flush; else at once.
+        // Deferred, a request makes the descriptor readable at a flush (the pass it asks for).
         #expect(poll(&poller, 1, 0) == 0)
         session.submit(.state, to: queue, tag: 1, deferred: true)
         #expect(poll(&poller, 1, 0) == 0)
         EnvSession.sendDeferredSubmissions()
         #expect(poll(&poller, 1, 0) == 1)
         #expect(collect(1, from: queue).map(\.tag) == [1])
+        // Not deferred, the submitting thread writes the request itself: its answer comes
+        // though nothing runs the loop (without the write, the socket would stay silent).
         session.submit(.state, to: queue, tag: 2)
+        var socket = pollfd(fd: session.socket.descriptor, events: Int16(POLLIN), revents: 0)
+        #expect(poll(&socket, 1, 10_000) == 1)
+        #expect(queue.count == 0)
         #expect(poll(&poller, 1, 0) == 1)
         #expect(collect(1, from: queue).map(\.tag) == [2])
     }

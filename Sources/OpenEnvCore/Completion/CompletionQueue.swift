@@ -10,7 +10,8 @@ import Glibc
 /// libuv, `poll`) can wait for them without a thread of its own. Safe to use from any thread.
 ///
 /// An inline queue (an event loop's) also moves the bytes of the sessions opened through it
-/// (`submitOpen`), on the thread that collects it: see `SessionLoop`. Its `descriptor` is then
+/// (`submitOpen`), on the thread that collects it (and a request not deferred, on the thread
+/// that submits it): see `SessionLoop`. Its `descriptor` is then
 /// readable also when those sessions have work, and `collect` (or `sendSubmitted`) does it.
 public final class CompletionQueue: @unchecked Sendable {
     /// The eventfd written while completions wait.

@@ -118,14 +118,29 @@ final class SessionLoop: @unchecked Sendable {
     /// comes. Never blocks. With `wakingTheLoop` false the loop is not woken for it: it goes on
     /// the wire at the next `wakeForDeferred()` (or anything else that wakes the loop; for an
     /// inline loop, its next pass), so that many submissions made together cost the loop one
-    /// wake-up.
+    /// wake-up. An inline loop has no thread to wake: with `wakingTheLoop` true, the
+    /// submitting thread puts the request on the wire itself (see `sendInboxNow`).
     func submit(_ submission: Submission, on session: EnvSession, wakingTheLoop: Bool = true) {
         session.submittedUnderWay.enter()
         let counted = Submission(request: submission.request) { outcome in
             submission.deliver(outcome)
             session.submittedUnderWay.leave()
         }
-        post(.submit(session, counted), waking: wakingTheLoop)
+        guard isInline && wakingTheLoop else { return post(.submit(session, counted), waking: wakingTheLoop) }
+        lock.withLock { inbox.append(.submit(session, counted)) }
+        if !sendInboxNow() { wakeForDeferred() }
+    }
+
+    /// Puts what the inbox holds on the wire on this thread, as a pass would but without
+    /// asking epoll first (nothing is read unless bytes already wait): an event loop's request
+    /// costs no wake-up and no extra system call. Returns false, doing nothing, while another
+    /// thread runs a pass: the caller wakes the loop instead, so the next pass takes the work.
+    private func sendInboxNow() -> Bool {
+        guard passLock.tryLock() else { return false }
+        defer { passLock.unlock() }
+        takeInbox(woken: false)
+        endPass()
+        return true
     }
 
     /// Wakes the loop for the submissions made without waking it, if any wait. Also wakes the
@@ -253,6 +268,12 @@ final class SessionLoop: @unchecked Sendable {
         if woken || isInline { takeInbox(woken: woken) }
         expireAndRetry()
         sendDuePings()
+        endPass()
+    }
+
+    /// What ends every pass: the queues given completions are signalled (but the collector's),
+    /// and an inline loop's timer is set for what the pass left under way.
+    private func endPass() {
         for queue in unsignalled.values where queue !== collector { queue.signal() }
         unsignalled.removeAll(keepingCapacity: true)
         if isInline { setTimer() }

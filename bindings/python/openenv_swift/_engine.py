@@ -2,9 +2,11 @@
 
 Each event loop gets one engine completion queue, an inline one: the sessions opened through
 it have their bytes moved on the event loop's own thread, so an answer wakes that thread only
-(not the engine's I/O thread first, then this one). A request is submitted and returns at
-once; the requests of one pass of the event loop (the tasks it woke) are put on the wire
-together by one call scheduled after them. The queue's descriptor is watched with
+(not the engine's I/O thread first, then this one). A request to such a session is written by
+the call that submits it, which returns at once, as a socket's ``send`` would. A session the
+engine's I/O thread moves (one opened blocking) has its requests deferred instead: those of
+one pass of the event loop (the tasks it woke) cost that thread one wake-up, by one call
+scheduled after them. The queue's descriptor is watched with
 ``loop.add_reader``: it turns readable when answers arrive (or a deadline or keep-alive ping is
 due), and one call then reads them and collects every finished completion, each handed to the
 future waiting for it. The descriptor stays watched from the first request on (it is readable
@@ -52,21 +54,23 @@ class AsyncEngine:
         self._completions = (_native.Completion * _BATCH)()
         self._count = ctypes.c_size_t()
         self._submit = lib.openenv_submit
-        self._run = lib.openenv_queue_run
         self._flush_scheduled = False
         self._watching = False
         self._release = weakref.finalize(self, lib.openenv_queue_free, queue.value)
 
-    def submit(self, handle: int, op: int, payload: Optional[bytes], translate: Translation = None) -> asyncio.Future:
+    def submit(self, handle: int, op: int, payload: Optional[bytes], translate: Translation = None,
+               deferred: bool = False) -> asyncio.Future:
         """Sends ``op`` on session ``handle``; the future gets the result's JSON text, or the
-        engine's exception (passed through ``translate`` when given)."""
+        engine's exception (passed through ``translate`` when given). ``deferred``: the
+        session's bytes are moved by the engine's I/O thread, woken once for all the requests
+        deferred in this pass of the event loop."""
         tag = next(self._tags)
-        status = self._submit(handle, self._queue, op | _native.SUBMIT_DEFERRED, payload, tag)
+        status = self._submit(handle, self._queue, op | _native.SUBMIT_DEFERRED if deferred else op, payload, tag)
         if status != _native.OK:
             _native._raise(self._lib, status)
-        if not self._flush_scheduled:
+        if deferred and not self._flush_scheduled:
             self._flush_scheduled = True
-            self._loop.call_soon(self._send_submitted)
+            self._loop.call_soon(self._flush)
         return self._expect(tag, translate)
 
     def open(self, how: int, target: str, options: str) -> asyncio.Future:
@@ -77,9 +81,9 @@ class AsyncEngine:
             _native._raise(self._lib, status)
         return self._expect(tag, None)
 
-    def _send_submitted(self) -> None:
+    def _flush(self) -> None:
         self._flush_scheduled = False
-        self._run(self._queue)
+        self._lib.openenv_submit_flush()
 
     def loop_closed(self) -> bool:
         """Whether this engine's event loop has closed (its futures can no longer be awaited).

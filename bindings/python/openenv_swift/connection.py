@@ -73,6 +73,9 @@ class EngineConnection:
         #: loop); found again only if that loop has closed. Saves looking up the running loop
         #: on every send.
         self._engine = engine
+        #: Whether the engine's I/O thread moves the session's bytes (it was opened blocking,
+        #: not through an event loop's engine): its requests are then deferred (``_engine``).
+        self._on_io_thread = engine is None
 
     @property
     def handle(self) -> Optional[int]:
@@ -106,7 +109,7 @@ class EngineConnection:
         if self._handle is None:
             raise _closed_error("the connection is closed")
         try:
-            answer = self._engine_here().submit(self._handle, _native.OP_TEXT, payload, _translated)
+            answer = self._engine_here().submit(self._handle, _native.OP_TEXT, payload, _translated, self._on_io_thread)
         except errors.OpenEnvError as error:
             raise _translated(error) from error
         if len(payload) <= 24 and payload.replace(b" ", b"") == _CLOSE_MESSAGE:
@@ -162,7 +165,7 @@ class EngineConnection:
             if any(not answer.done() and answer not in self._close_answers for answer in (*unreceived, receiving) if answer is not None):
                 waited = []
             elif not unreceived and self.open:
-                waited = [self._engine_here().submit(handle, _native.OP_TEXT, _CLOSE_MESSAGE)]
+                waited = [self._engine_here().submit(handle, _native.OP_TEXT, _CLOSE_MESSAGE, None, self._on_io_thread)]
             if waited:
                 await asyncio.wait(waited, timeout=CLOSE_TIMEOUT_S)
         finally:
