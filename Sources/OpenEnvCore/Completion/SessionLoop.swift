@@ -58,6 +58,9 @@ final class SessionLoop: @unchecked Sendable {
     private let lock = Mutex()
     private var inbox: [Work] = []
     private var wakePending = false
+    /// Whether the loop is in `DeferredInlineLoops` (it holds deferred submissions): only then
+    /// does taking the inbox unlist it, so a request written at once costs no global lock.
+    private var listedAsDeferred = false
     /// Inline loops: sessions made for the loop and not yet gone, and whether its queue was
     /// released (under `lock`).
     private var boundSessions = 0
@@ -237,7 +240,10 @@ final class SessionLoop: @unchecked Sendable {
     private func post(_ work: Work, waking: Bool = true) {
         let needsWake = lock.withLock { () -> Bool in
             inbox.append(work)
-            if !waking && isInline && inbox.count == 1 { DeferredInlineLoops.shared.add(self) }
+            if !waking && isInline && !listedAsDeferred {
+                listedAsDeferred = true
+                DeferredInlineLoops.shared.add(self)
+            }
             guard waking, !wakePending else { return false }
             wakePending = true
             return true
@@ -293,7 +299,10 @@ final class SessionLoop: @unchecked Sendable {
         }
         let works = lock.withLock { () -> [Work] in
             wakePending = false
-            if isInline && !inbox.isEmpty { DeferredInlineLoops.shared.remove(self) }
+            if listedAsDeferred {
+                listedAsDeferred = false
+                DeferredInlineLoops.shared.remove(self)
+            }
             defer { inbox.removeAll(keepingCapacity: true) }
             return inbox
         }
