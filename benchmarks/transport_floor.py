@@ -12,9 +12,11 @@ openenv-core) under asyncio.gather, K sessions, over four connections side by si
   transport at all.
 
 The last two are measuring instruments, not products: they bound what any connection under the
-reference's client can reach. Client CPU per step (user + system), as many_bench.py measures.
+reference's client can reach. Client CPU per step (user + system), as many_bench.py measures;
+the last column divides each run by the reference's run beside it (the runs are interleaved, so
+the machine's drift cancels) and gives the median and the spread of those ratios.
 
-Run: .venv/bin/python benchmarks/transport_floor.py [--sizes 16,64] [--repeats 5]   (after scripts/setup.sh)
+Run: .venv/bin/python benchmarks/transport_floor.py [--sizes 16,64] [--repeats 5] [--rounds 200]   (after scripts/setup.sh)
 """
 
 from __future__ import annotations
@@ -142,6 +144,9 @@ def main() -> None:
                         command = [PYTHON, "-c", GATHER.format(imports=imports, urls=[server.url], sessions=size, rounds=rounds)]
                         samples[name].append(measure(command, [server.process.pid]))
                 rows[size] = {name: {key: statistics.median(run[key] for run in runs) for key in runs[0]} for name, runs in samples.items()}
+                reference_runs = samples["websockets (the reference)"]
+                for name, runs in samples.items():  # each run against the reference's run beside it
+                    rows[size][name]["paired"] = sorted(cpu_per_step(run) / cpu_per_step(ref) for run, ref in zip(runs, reference_runs))
         finally:
             server.stop()
 
@@ -150,8 +155,10 @@ def main() -> None:
           "interleaved runs.\n")
     for size, table in rows.items():
         reference = cpu_per_step(table["websockets (the reference)"])
-        lines = [f"| {name} | {row['steps_per_second']:.0f} | {cpu_cell(row)} | {cpu_per_step(row) / reference:.2f}x |" for name, row in table.items()]
-        print(f"\n## K = {size}\n\n| connection | steps/s | client CPU per step (user + system) | vs reference: CPU |\n|---|---|---|---|")
+        lines = [f"| {name} | {row['steps_per_second']:.0f} | {cpu_cell(row)} | {cpu_per_step(row) / reference:.2f}x | "
+                 f"{statistics.median(row['paired']):.2f}x ({row['paired'][0]:.2f}x to {row['paired'][-1]:.2f}x) |" for name, row in table.items()]
+        print(f"\n## K = {size}\n\n| connection | steps/s | client CPU per step (user + system) | vs reference: CPU | "
+              "run by run: median (lowest to highest) |\n|---|---|---|---|---|")
         print("\n".join(lines))
 
 if __name__ == "__main__":
