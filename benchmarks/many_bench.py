@@ -111,6 +111,8 @@ asyncio.run(main())
 
 REFERENCE_IMPORTS = "from openenv.core import GenericEnvClient"
 SWIFT_IMPORTS = "from openenv_swift import GenericEnvClient"
+#: The row of the reference's own connection in the tables that set other connections beside it.
+REFERENCE_CONNECTION = "websockets (the reference)"
 
 
 def process_cpu_seconds(pid: int) -> float:

@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from many_bench import GATHER, PYTHON, REFERENCE_IMPORTS, REPO, SWIFT_IMPORTS, cpu_cell, cpu_per_step, measure  # noqa: E402
+from many_bench import GATHER, PYTHON, REFERENCE_CONNECTION, REFERENCE_IMPORTS, REPO, SWIFT_IMPORTS, cpu_cell, cpu_per_step, measure  # noqa: E402
 
 sys.path.insert(0, str(REPO / "bindings" / "python" / "tests"))
 
@@ -133,7 +133,7 @@ def main() -> None:
         try:
             ws_url = server.url.replace("http://", "ws://") + "/ws"
             answers = json.loads(subprocess.run([PYTHON, "-c", RECORD.format(url=ws_url)], check=True, capture_output=True, text=True).stdout)
-            clients = {"websockets (the reference)": REFERENCE_IMPORTS, "openenv_swift (the engine)": SWIFT_IMPORTS,
+            clients = {REFERENCE_CONNECTION: REFERENCE_IMPORTS, "openenv_swift (the engine)": SWIFT_IMPORTS,
                        "raw socket on the event loop": RAW_SOCKET, "no I/O (answers from memory)": NO_IO.format(answers=answers)}
             rows: dict[int, dict[str, dict]] = {}
             for size in sizes:
@@ -144,7 +144,7 @@ def main() -> None:
                         command = [PYTHON, "-c", GATHER.format(imports=imports, urls=[server.url], sessions=size, rounds=rounds)]
                         samples[name].append(measure(command, [server.process.pid]))
                 rows[size] = {name: {key: statistics.median(run[key] for run in runs) for key in runs[0]} for name, runs in samples.items()}
-                reference_runs = samples["websockets (the reference)"]
+                reference_runs = samples[REFERENCE_CONNECTION]
                 for name, runs in samples.items():  # each run against the reference's run beside it
                     rows[size][name]["paired"] = sorted(cpu_per_step(run) / cpu_per_step(ref) for run, ref in zip(runs, reference_runs))
         finally:
@@ -154,7 +154,7 @@ def main() -> None:
           f"{sys.version.split()[0]}, {os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}; median of {arguments.repeats} "
           "interleaved runs.\n")
     for size, table in rows.items():
-        reference = cpu_per_step(table["websockets (the reference)"])
+        reference = cpu_per_step(table[REFERENCE_CONNECTION])
         lines = [f"| {name} | {row['steps_per_second']:.0f} | {cpu_cell(row)} | {cpu_per_step(row) / reference:.2f}x | "
                  f"{statistics.median(row['paired']):.2f}x ({row['paired'][0]:.2f}x to {row['paired'][-1]:.2f}x) |" for name, row in table.items()]
         print(f"\n## K = {size}\n\n| connection | steps/s | client CPU per step (user + system) | vs reference: CPU | "
