@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import statistics
 import subprocess
@@ -28,10 +27,9 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from many_bench import GATHER_STEPS, PYTHON, REFERENCE_CONNECTION, REFERENCE_IMPORTS, REPO, SWIFT_IMPORTS  # noqa: E402
+from many_bench import GATHER_STEPS, PYTHON, REFERENCE_CONNECTION, REFERENCE_IMPORTS, SWIFT_IMPORTS, many_env_server  # noqa: E402
 from transport_floor import RAW_SOCKET  # noqa: E402
 
-sys.path.insert(0, str(REPO / "bindings" / "python" / "tests"))
 
 # Stands in for many_bench's measuring prelude: the first cpu() (before the steps) starts
 # `perf record` on this process, the second (after them) stops it; report() prints CPU per step.
@@ -83,40 +81,32 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=800, help="steps per session at K = 16 (fewer for larger K)")
     parser.add_argument("--repeats", type=int, default=3)
     arguments = parser.parse_args()
-    from servers import Server, many_env_source, template_maker
-
     sizes = [int(size) for size in arguments.sizes.split(",")]
     imports = {REFERENCE_CONNECTION: REFERENCE_IMPORTS, "openenv_swift (the engine)": SWIFT_IMPORTS,
                "raw socket on the event loop": RAW_SOCKET}
-    with tempfile.TemporaryDirectory() as scratch:
-        (Path(scratch) / "templates").mkdir()
-        server = Server("many_env.server.app:app", many_env_source(template_maker(Path(scratch) / "templates")),
-                        env={"MAX_ENVS": str(max(sizes) + 10)})
+    with many_env_server(max(sizes)) as server, tempfile.TemporaryDirectory() as scratch:
         recording = Path(scratch) / "perf.data"
-        try:
-            for size in sizes:
-                rounds = max(20, arguments.rounds * 16 // max(16, size))
-                per_step: dict[str, dict[str, list[float]]] = {name: defaultdict(list) for name in imports}
-                for _ in range(arguments.repeats):  # interleaved, so drift hits every client alike
-                    for name, connection in imports.items():
-                        script = RECORDED.format(output=str(recording)) + GATHER_STEPS.format(imports=connection, urls=[server.url],
-                                                                                             sessions=size, rounds=rounds)
-                        cpu = json.loads(subprocess.run([PYTHON, "-c", script], check=True, capture_output=True, text=True).stdout)["cpu_us_per_step"]
-                        grouped: dict[str, float] = defaultdict(float)
-                        for library, share in shares(recording).items():
-                            grouped[library_group(library)] += share
-                        per_step[name]["total"].append(cpu)
-                        for group, share in grouped.items():
-                            per_step[name][group].append(share * cpu)
-                groups = sorted({group for rows in per_step.values() for group in rows if group != "total"},
-                                key=lambda group: -statistics.median(per_step[REFERENCE_CONNECTION].get(group) or [0.0]))
-                print(f"\n## K = {size}\n\nClient CPU per step, median of {arguments.repeats} interleaved runs, split by where "
-                      f"`perf` found it (us per step).\n\n| | {' | '.join(imports)} |\n|---|{'---|' * len(imports)}")
-                for group in ["total", *groups]:
-                    cells = [f"{statistics.median(per_step[name].get(group) or [0.0]):.1f}" for name in imports]
-                    print(f"| {group} | {' | '.join(cells)} |")
-        finally:
-            server.stop()
+        for size in sizes:
+            rounds = max(20, arguments.rounds * 16 // max(16, size))
+            per_step: dict[str, dict[str, list[float]]] = {name: defaultdict(list) for name in imports}
+            for _ in range(arguments.repeats):  # interleaved, so drift hits every client alike
+                for name, connection in imports.items():
+                    script = RECORDED.format(output=str(recording)) + GATHER_STEPS.format(imports=connection, urls=[server.url],
+                                                                                         sessions=size, rounds=rounds)
+                    cpu = json.loads(subprocess.run([PYTHON, "-c", script], check=True, capture_output=True, text=True).stdout)["cpu_us_per_step"]
+                    grouped: dict[str, float] = defaultdict(float)
+                    for library, share in shares(recording).items():
+                        grouped[library_group(library)] += share
+                    per_step[name]["total"].append(cpu)
+                    for group, share in grouped.items():
+                        per_step[name][group].append(share * cpu)
+            groups = sorted({group for rows in per_step.values() for group in rows if group != "total"},
+                            key=lambda group: -statistics.median(per_step[REFERENCE_CONNECTION].get(group) or [0.0]))
+            print(f"\n## K = {size}\n\nClient CPU per step, median of {arguments.repeats} interleaved runs, split by where "
+                  f"`perf` found it (us per step).\n\n| | {' | '.join(imports)} |\n|---|{'---|' * len(imports)}")
+            for group in ["total", *groups]:
+                cells = [f"{statistics.median(per_step[name].get(group) or [0.0]):.1f}" for name in imports]
+                print(f"| {group} | {' | '.join(cells)} |")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ so that the machine's cores, not one server process, bound the steps/s.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -29,7 +30,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Optional
+from typing import Any, Iterator, Optional
 
 REPO = Path(__file__).resolve().parents[1]
 PYTHON = str(REPO / ".venv" / "bin" / "python")
@@ -136,6 +137,22 @@ def baseline_environment(checkout: Path) -> dict:
     `swift build -c release`) in place of the installed ones."""
     return dict(os.environ, PYTHONPATH=str(checkout / "bindings" / "python"),
                 OPENENV_SWIFT_LIB=str(checkout / ".build" / "release" / "libopenenv.so"))
+
+
+@contextlib.contextmanager
+def many_env_server(sessions: int) -> Iterator[Any]:
+    """A server of the template `openenv init many_env` makes, with room for `sessions` sessions
+    (and a few more), in a scratch folder; stopped and removed on leaving."""
+    from servers import Server, many_env_source, template_maker
+
+    with tempfile.TemporaryDirectory() as scratch:
+        (Path(scratch) / "templates").mkdir()
+        template = template_maker(Path(scratch) / "templates")
+        server = Server("many_env.server.app:app", many_env_source(template), env={"MAX_ENVS": str(sessions + 10)})
+        try:
+            yield server
+        finally:
+            server.stop()
 
 
 def measure(command: list[str], server_pids: list[int], environment: Optional[dict] = None) -> dict:

@@ -17,15 +17,13 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from many_bench import GATHER_STEPS, PYTHON, REFERENCE_IMPORTS, REPO, SWIFT_IMPORTS, VECTOR_STEPS, baseline_environment  # noqa: E402
+from many_bench import GATHER_STEPS, PYTHON, REFERENCE_IMPORTS, SWIFT_IMPORTS, VECTOR_STEPS, baseline_environment, many_env_server  # noqa: E402
 
-sys.path.insert(0, str(REPO / "bindings" / "python" / "tests"))
 
 # Stands in for many_bench's measuring prelude: cpu() snapshots each thread's CPU (schedstat,
 # ns), kernel time (stat, ticks) and sleeps; report() prints them per step, by thread name
@@ -59,37 +57,29 @@ def main() -> None:
     parser.add_argument("--baseline", type=Path, help="another checkout of this repository, built (swift build -c release): "
                         "its Python package and library run as extra rows, interleaved, for before/after figures")
     arguments = parser.parse_args()
-    from servers import Server, many_env_source, template_maker
-
     sizes = [int(size) for size in arguments.sizes.split(",")]
-    with tempfile.TemporaryDirectory() as scratch:
-        (Path(scratch) / "templates").mkdir()
-        server = Server("many_env.server.app:app", many_env_source(template_maker(Path(scratch) / "templates")),
-                        env={"MAX_ENVS": str(max(sizes) + 10)})
-        try:
-            tables = {}
-            for size in sizes:
-                rounds = max(20, arguments.rounds * 16 // max(16, size))
-                urls = [server.url]
-                scripts = {"reference, async clients under gather": THREADS + GATHER_STEPS.format(imports=REFERENCE_IMPORTS, urls=urls, sessions=size, rounds=rounds),
-                           "openenv_swift, async clients under gather": THREADS + GATHER_STEPS.format(imports=SWIFT_IMPORTS, urls=urls, sessions=size, rounds=rounds),
-                           "openenv_swift, make_vec(...).step": THREADS + VECTOR_STEPS.format(urls=urls, sessions=size, rounds=rounds)}
-                environments: dict = {}
-                if arguments.baseline is not None:
-                    for name in [name for name in scripts if name.startswith("openenv_swift")]:
-                        scripts[f"baseline {name}"] = scripts[name]
-                        environments[f"baseline {name}"] = baseline_environment(arguments.baseline)
-                samples: dict = defaultdict(lambda: defaultdict(list))
-                for _ in range(arguments.repeats):  # interleaved, so drift hits every client alike
-                    for name, script in scripts.items():
-                        measured = json.loads(subprocess.run([PYTHON, "-c", script], check=True, capture_output=True, text=True,
-                                                             env=environments.get(name)).stdout)
-                        for thread, row in measured.items():
-                            samples[name][thread].append(row)
-                tables[size] = {name: {thread: [statistics.median(column) for column in zip(*rows)] for thread, rows in threads.items()}
-                                for name, threads in samples.items()}
-        finally:
-            server.stop()
+    with many_env_server(max(sizes)) as server:
+        tables = {}
+        for size in sizes:
+            rounds = max(20, arguments.rounds * 16 // max(16, size))
+            urls = [server.url]
+            scripts = {"reference, async clients under gather": THREADS + GATHER_STEPS.format(imports=REFERENCE_IMPORTS, urls=urls, sessions=size, rounds=rounds),
+                       "openenv_swift, async clients under gather": THREADS + GATHER_STEPS.format(imports=SWIFT_IMPORTS, urls=urls, sessions=size, rounds=rounds),
+                       "openenv_swift, make_vec(...).step": THREADS + VECTOR_STEPS.format(urls=urls, sessions=size, rounds=rounds)}
+            environments: dict = {}
+            if arguments.baseline is not None:
+                for name in [name for name in scripts if name.startswith("openenv_swift")]:
+                    scripts[f"baseline {name}"] = scripts[name]
+                    environments[f"baseline {name}"] = baseline_environment(arguments.baseline)
+            samples: dict = defaultdict(lambda: defaultdict(list))
+            for _ in range(arguments.repeats):  # interleaved, so drift hits every client alike
+                for name, script in scripts.items():
+                    measured = json.loads(subprocess.run([PYTHON, "-c", script], check=True, capture_output=True, text=True,
+                                                         env=environments.get(name)).stdout)
+                    for thread, row in measured.items():
+                        samples[name][thread].append(row)
+            tables[size] = {name: {thread: [statistics.median(column) for column in zip(*rows)] for thread, rows in threads.items()}
+                            for name, threads in samples.items()}
 
     print(f"# Client threads per step\n\nPython {sys.version.split()[0]}, {os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}; "
           f"median of {arguments.repeats} interleaved runs. Sleeps: voluntary context switches per step.\n")

@@ -25,14 +25,12 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from many_bench import GATHER, PYTHON, REFERENCE_CONNECTION, REFERENCE_IMPORTS, REPO, SWIFT_IMPORTS, cpu_cell, cpu_per_step, measure  # noqa: E402
+from many_bench import GATHER, PYTHON, REFERENCE_CONNECTION, REFERENCE_IMPORTS, SWIFT_IMPORTS, cpu_cell, cpu_per_step, many_env_server, measure  # noqa: E402
 
-sys.path.insert(0, str(REPO / "bindings" / "python" / "tests"))
 
 # A minimal WebSocket connection on the event loop's thread, installed as the reference's
 # ws_connect. Frames from the server are unmasked and, for these answers, unfragmented.
@@ -123,32 +121,24 @@ def main() -> None:
     import json
     import subprocess
 
-    from servers import Server, many_env_source, template_maker
-
-    with tempfile.TemporaryDirectory() as scratch:
-        (Path(scratch) / "templates").mkdir()
-        template = template_maker(Path(scratch) / "templates")
-        sizes = [int(size) for size in arguments.sizes.split(",")]
-        server = Server("many_env.server.app:app", many_env_source(template), env={"MAX_ENVS": str(max(sizes) + 10)})
-        try:
-            ws_url = server.url.replace("http://", "ws://") + "/ws"
-            answers = json.loads(subprocess.run([PYTHON, "-c", RECORD.format(url=ws_url)], check=True, capture_output=True, text=True).stdout)
-            clients = {REFERENCE_CONNECTION: REFERENCE_IMPORTS, "openenv_swift (the engine)": SWIFT_IMPORTS,
-                       "raw socket on the event loop": RAW_SOCKET, "no I/O (answers from memory)": NO_IO.format(answers=answers)}
-            rows: dict[int, dict[str, dict]] = {}
-            for size in sizes:
-                rounds = max(20, arguments.rounds * 16 // max(16, size))
-                samples: dict[str, list[dict]] = {name: [] for name in clients}
-                for _ in range(arguments.repeats):  # interleaved, so drift hits every client alike
-                    for name, imports in clients.items():
-                        command = [PYTHON, "-c", GATHER.format(imports=imports, urls=[server.url], sessions=size, rounds=rounds)]
-                        samples[name].append(measure(command, [server.process.pid]))
-                rows[size] = {name: {key: statistics.median(run[key] for run in runs) for key in runs[0]} for name, runs in samples.items()}
-                reference_runs = samples[REFERENCE_CONNECTION]
-                for name, runs in samples.items():  # each run against the reference's run beside it
-                    rows[size][name]["paired"] = sorted(cpu_per_step(run) / cpu_per_step(ref) for run, ref in zip(runs, reference_runs))
-        finally:
-            server.stop()
+    sizes = [int(size) for size in arguments.sizes.split(",")]
+    with many_env_server(max(sizes)) as server:
+        ws_url = server.url.replace("http://", "ws://") + "/ws"
+        answers = json.loads(subprocess.run([PYTHON, "-c", RECORD.format(url=ws_url)], check=True, capture_output=True, text=True).stdout)
+        clients = {REFERENCE_CONNECTION: REFERENCE_IMPORTS, "openenv_swift (the engine)": SWIFT_IMPORTS,
+                   "raw socket on the event loop": RAW_SOCKET, "no I/O (answers from memory)": NO_IO.format(answers=answers)}
+        rows: dict[int, dict[str, dict]] = {}
+        for size in sizes:
+            rounds = max(20, arguments.rounds * 16 // max(16, size))
+            samples: dict[str, list[dict]] = {name: [] for name in clients}
+            for _ in range(arguments.repeats):  # interleaved, so drift hits every client alike
+                for name, imports in clients.items():
+                    command = [PYTHON, "-c", GATHER.format(imports=imports, urls=[server.url], sessions=size, rounds=rounds)]
+                    samples[name].append(measure(command, [server.process.pid]))
+            rows[size] = {name: {key: statistics.median(run[key] for run in runs) for key in runs[0]} for name, runs in samples.items()}
+            reference_runs = samples[REFERENCE_CONNECTION]
+            for name, runs in samples.items():  # each run against the reference's run beside it
+                rows[size][name]["paired"] = sorted(cpu_per_step(run) / cpu_per_step(ref) for run, ref in zip(runs, reference_runs))
 
     print(f"# Transport floor\n\nThe reference's async GenericEnvClient under asyncio.gather over four connections; Python "
           f"{sys.version.split()[0]}, {os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}; median of {arguments.repeats} "

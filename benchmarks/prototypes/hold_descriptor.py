@@ -20,13 +20,11 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from many_bench import GATHER, PYTHON, REFERENCE_CONNECTION, REFERENCE_IMPORTS, REPO, SWIFT_IMPORTS, cpu_per_step, measure  # noqa: E402
+from many_bench import GATHER, PYTHON, REFERENCE_CONNECTION, REFERENCE_IMPORTS, REPO, SWIFT_IMPORTS, cpu_per_step, many_env_server, measure  # noqa: E402
 
-sys.path.insert(0, str(REPO / "bindings" / "python" / "tests"))
 
 
 def main() -> None:
@@ -38,36 +36,28 @@ def main() -> None:
     arguments = parser.parse_args()
     if "OPENENV_SWIFT_HOLD_S" not in (REPO / "bindings" / "python" / "openenv_swift" / "_engine.py").read_text():
         sys.exit("apply the prototype first: git apply benchmarks/prototypes/hold_descriptor.patch")
-    from servers import Server, many_env_source, template_maker
-
     engine = dict(os.environ, PYTHONPATH=str(REPO / "bindings" / "python"),
                   OPENENV_SWIFT_LIB=str(REPO / ".build" / "release" / "libopenenv.so"))
     clients = {REFERENCE_CONNECTION: (REFERENCE_IMPORTS, None)}
     clients.update({f"engine, held {float(hold) * 1e3:g} ms": (SWIFT_IMPORTS, dict(engine, OPENENV_SWIFT_HOLD_S=hold))
                     for hold in arguments.holds.split(",")})
     sizes = [int(size) for size in arguments.sizes.split(",")]
-    with tempfile.TemporaryDirectory() as scratch:
-        (Path(scratch) / "templates").mkdir()
-        server = Server("many_env.server.app:app", many_env_source(template_maker(Path(scratch) / "templates")),
-                        env={"MAX_ENVS": str(max(sizes) + 10)})
-        try:
-            for size in sizes:
-                rounds = max(20, arguments.rounds * 16 // max(16, size))
-                runs: dict[str, list[dict]] = {name: [] for name in clients}
-                for _ in range(arguments.repeats):  # interleaved, so drift hits every client alike
-                    for name, (imports, environment) in clients.items():
-                        script = GATHER.format(imports=imports, urls=[server.url], sessions=size, rounds=rounds)
-                        runs[name].append(measure([PYTHON, "-c", script], [server.process.pid], environment))
-                print(f"\n## K = {size}\n\n| connection | client CPU per step | run by run vs reference: median (lowest to highest) "
-                      "| p50 latency | p99 latency | steps/s |\n|---|---|---|---|---|---|")
-                for name, results in runs.items():
-                    paired = sorted(cpu_per_step(run) / cpu_per_step(ref) for run, ref in zip(results, runs[REFERENCE_CONNECTION]))
-                    median = lambda key: statistics.median(run[key] for run in results)  # noqa: E731
-                    print(f"| {name} | {statistics.median(map(cpu_per_step, results)):.1f} us | {statistics.median(paired):.2f}x "
-                          f"({paired[0]:.2f}x to {paired[-1]:.2f}x) | {median('p50_us'):.0f} us | {median('p99_us'):.0f} us | "
-                          f"{median('steps_per_second'):.0f} |")
-        finally:
-            server.stop()
+    with many_env_server(max(sizes)) as server:
+        for size in sizes:
+            rounds = max(20, arguments.rounds * 16 // max(16, size))
+            runs: dict[str, list[dict]] = {name: [] for name in clients}
+            for _ in range(arguments.repeats):  # interleaved, so drift hits every client alike
+                for name, (imports, environment) in clients.items():
+                    script = GATHER.format(imports=imports, urls=[server.url], sessions=size, rounds=rounds)
+                    runs[name].append(measure([PYTHON, "-c", script], [server.process.pid], environment))
+            print(f"\n## K = {size}\n\n| connection | client CPU per step | run by run vs reference: median (lowest to highest) "
+                  "| p50 latency | p99 latency | steps/s |\n|---|---|---|---|---|---|")
+            for name, results in runs.items():
+                paired = sorted(cpu_per_step(run) / cpu_per_step(ref) for run, ref in zip(results, runs[REFERENCE_CONNECTION]))
+                median = lambda key: statistics.median(run[key] for run in results)  # noqa: E731
+                print(f"| {name} | {statistics.median(map(cpu_per_step, results)):.1f} us | {statistics.median(paired):.2f}x "
+                      f"({paired[0]:.2f}x to {paired[-1]:.2f}x) | {median('p50_us'):.0f} us | {median('p99_us'):.0f} us | "
+                      f"{median('steps_per_second'):.0f} |")
 
 
 if __name__ == "__main__":
