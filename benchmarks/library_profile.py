@@ -30,7 +30,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from many_bench import GATHER_STEPS, PYTHON, REFERENCE_CONNECTION, REFERENCE_IMPORTS, SWIFT_IMPORTS, many_env_server  # noqa: E402
 from transport_floor import RAW_SOCKET  # noqa: E402
 
-
 # Stands in for many_bench's measuring prelude: the first cpu() (before the steps) starts
 # `perf record` on this process, the second (after them) stops it; report() prints CPU per step.
 RECORDED = """

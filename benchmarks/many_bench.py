@@ -127,6 +127,12 @@ def cpu_per_step(row: dict) -> float:
     return row["user_us_per_step"] + row["system_us_per_step"]
 
 
+def paired_ratios(runs: list[dict], reference_runs: list[dict]) -> list[float]:
+    """Each run's CPU per step divided by that of the reference's run beside it (the runs are
+    interleaved, so the machine's drift cancels), lowest first."""
+    return sorted(cpu_per_step(run) / cpu_per_step(reference) for run, reference in zip(runs, reference_runs))
+
+
 def cpu_cell(row: dict) -> str:
     """A row's client CPU per step as a table cell: total (user + system)."""
     return f"{cpu_per_step(row):.1f} us ({row['user_us_per_step']:.1f} + {row['system_us_per_step']:.1f})"

@@ -24,7 +24,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from many_bench import GATHER_STEPS, PYTHON, REFERENCE_IMPORTS, SWIFT_IMPORTS, VECTOR_STEPS, baseline_environment, many_env_server  # noqa: E402
 
-
 # Stands in for many_bench's measuring prelude: cpu() snapshots each thread's CPU (schedstat,
 # ns), kernel time (stat, ticks) and sleeps; report() prints them per step, by thread name
 # (threads of one name summed).

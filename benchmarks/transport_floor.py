@@ -29,8 +29,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from many_bench import GATHER, PYTHON, REFERENCE_CONNECTION, REFERENCE_IMPORTS, SWIFT_IMPORTS, cpu_cell, cpu_per_step, many_env_server, measure  # noqa: E402
-
+from many_bench import GATHER, PYTHON, REFERENCE_CONNECTION, REFERENCE_IMPORTS, SWIFT_IMPORTS, cpu_cell, cpu_per_step, many_env_server, measure, paired_ratios  # noqa: E402
 
 # A minimal WebSocket connection on the event loop's thread, installed as the reference's
 # ws_connect. Frames from the server are unmasked and, for these answers, unfragmented.
@@ -138,7 +137,7 @@ def main() -> None:
             rows[size] = {name: {key: statistics.median(run[key] for run in runs) for key in runs[0]} for name, runs in samples.items()}
             reference_runs = samples[REFERENCE_CONNECTION]
             for name, runs in samples.items():  # each run against the reference's run beside it
-                rows[size][name]["paired"] = sorted(cpu_per_step(run) / cpu_per_step(ref) for run, ref in zip(runs, reference_runs))
+                rows[size][name]["paired"] = paired_ratios(runs, reference_runs)
 
     print(f"# Transport floor\n\nThe reference's async GenericEnvClient under asyncio.gather over four connections; Python "
           f"{sys.version.split()[0]}, {os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}; median of {arguments.repeats} "

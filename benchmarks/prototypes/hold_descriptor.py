@@ -17,14 +17,13 @@ Run (after scripts/setup.sh and `swift build -c release`):
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from many_bench import GATHER, PYTHON, REFERENCE_CONNECTION, REFERENCE_IMPORTS, REPO, SWIFT_IMPORTS, cpu_per_step, many_env_server, measure  # noqa: E402
-
+from many_bench import (GATHER, PYTHON, REFERENCE_CONNECTION, REFERENCE_IMPORTS, REPO, SWIFT_IMPORTS, baseline_environment,  # noqa: E402
+                        cpu_per_step, many_env_server, measure, paired_ratios)
 
 
 def main() -> None:
@@ -36,8 +35,7 @@ def main() -> None:
     arguments = parser.parse_args()
     if "OPENENV_SWIFT_HOLD_S" not in (REPO / "bindings" / "python" / "openenv_swift" / "_engine.py").read_text():
         sys.exit("apply the prototype first: git apply benchmarks/prototypes/hold_descriptor.patch")
-    engine = dict(os.environ, PYTHONPATH=str(REPO / "bindings" / "python"),
-                  OPENENV_SWIFT_LIB=str(REPO / ".build" / "release" / "libopenenv.so"))
+    engine = baseline_environment(REPO)  # this checkout's package and release build, patched
     clients = {REFERENCE_CONNECTION: (REFERENCE_IMPORTS, None)}
     clients.update({f"engine, held {float(hold) * 1e3:g} ms": (SWIFT_IMPORTS, dict(engine, OPENENV_SWIFT_HOLD_S=hold))
                     for hold in arguments.holds.split(",")})
@@ -53,7 +51,7 @@ def main() -> None:
             print(f"\n## K = {size}\n\n| connection | client CPU per step | run by run vs reference: median (lowest to highest) "
                   "| p50 latency | p99 latency | steps/s |\n|---|---|---|---|---|---|")
             for name, results in runs.items():
-                paired = sorted(cpu_per_step(run) / cpu_per_step(ref) for run, ref in zip(results, runs[REFERENCE_CONNECTION]))
+                paired = paired_ratios(results, runs[REFERENCE_CONNECTION])
                 median = lambda key: statistics.median(run[key] for run in results)  # noqa: E731
                 print(f"| {name} | {statistics.median(map(cpu_per_step, results)):.1f} us | {statistics.median(paired):.2f}x "
                       f"({paired[0]:.2f}x to {paired[-1]:.2f}x) | {median('p50_us'):.0f} us | {median('p99_us'):.0f} us | "
