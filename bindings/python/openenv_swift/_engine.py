@@ -21,7 +21,7 @@ from __future__ import annotations
 import ctypes
 import itertools
 import weakref
-from typing import TYPE_CHECKING, Callable, Dict, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Tuple
 
 if TYPE_CHECKING:
     import asyncio
@@ -108,18 +108,24 @@ class AsyncEngine:
             lib.openenv_collect(self._queue, completions, _BATCH, 0.0, ctypes.byref(count))
             for index in range(count.value):
                 completion = completions[index]
-                outcome = _native.take_completion(lib, completion)
-                future, translate = futures.pop(completion.tag, (None, None))
-                if future is None or future.done():
-                    if isinstance(outcome, int):  # an open nobody waits for any more
-                        _native.close(outcome)
-                    continue
-                if isinstance(outcome, Exception):
-                    future.set_exception(translate(outcome) if translate else outcome)
-                else:
-                    future.set_result(outcome)
+                deliver(futures.pop(completion.tag, None), _native.take_completion(lib, completion))
             if count.value < _BATCH:
                 break
+
+
+def deliver(waiting: Optional[Tuple[asyncio.Future, Translation]], outcome: Any) -> None:
+    """Hands a completion's outcome (an answer, a session's handle, or an exception) to the
+    future ``waiting`` for it with its translation; an opened session nobody waits for any
+    more is closed, any other outcome nobody waits for dropped."""
+    future, translate = waiting if waiting is not None else (None, None)
+    if future is None or future.done():
+        if isinstance(outcome, int):
+            _native.close(outcome)
+        return
+    if isinstance(outcome, Exception):
+        future.set_exception(translate(outcome) if translate else outcome)
+    else:
+        future.set_result(outcome)
 
 
 def engine() -> AsyncEngine:
