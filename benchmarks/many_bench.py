@@ -133,6 +133,28 @@ def paired_ratios(runs: list[dict], reference_runs: list[dict]) -> list[float]:
     return sorted(cpu_per_step(run) / cpu_per_step(reference) for run, reference in zip(runs, reference_runs))
 
 
+def interleaved_gather_runs(clients: dict[str, tuple[str, Optional[dict]]], server: Any, sessions: int, rounds: int,
+                            repeats: int) -> dict[str, list[dict]]:
+    """`repeats` runs of GATHER for each client (its imports and its environment, None: this
+    one's), `sessions` sessions of `rounds` steps each on `server`; interleaved, so the machine's
+    drift hits every client alike."""
+    runs: dict[str, list[dict]] = {name: [] for name in clients}
+    for _ in range(repeats):
+        for name, (imports, environment) in clients.items():
+            script = GATHER.format(imports=imports, urls=[server.url], sessions=sessions, rounds=rounds)
+            runs[name].append(measure([PYTHON, "-c", script], [server.process.pid], environment))
+    return runs
+
+
+def gather_runs_by_size(clients: dict[str, tuple[str, Optional[dict]]], sizes: list[int], rounds: int,
+                        repeats: int) -> Iterator[tuple[int, dict[str, list[dict]]]]:
+    """For each K in `sizes`, `interleaved_gather_runs` of the clients on one many_env server:
+    `rounds` steps per session at K = 16, fewer at larger K (the same steps in all)."""
+    with many_env_server(max(sizes)) as server:
+        for size in sizes:
+            yield size, interleaved_gather_runs(clients, server, size, max(20, rounds * 16 // max(16, size)), repeats)
+
+
 def cpu_cell(row: dict) -> str:
     """A row's client CPU per step as a table cell: total (user + system)."""
     return f"{cpu_per_step(row):.1f} us ({row['user_us_per_step']:.1f} + {row['system_us_per_step']:.1f})"

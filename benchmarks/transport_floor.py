@@ -29,7 +29,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from many_bench import GATHER, PYTHON, REFERENCE_CONNECTION, REFERENCE_IMPORTS, SWIFT_IMPORTS, cpu_cell, cpu_per_step, many_env_server, measure, paired_ratios  # noqa: E402
+from many_bench import (PYTHON, REFERENCE_CONNECTION, REFERENCE_IMPORTS, SWIFT_IMPORTS, cpu_cell, cpu_per_step, interleaved_gather_runs,  # noqa: E402
+                        many_env_server, paired_ratios)
 
 # A minimal WebSocket connection on the event loop's thread, installed as the reference's
 # ws_connect. Frames from the server are unmasked and, for these answers, unfragmented.
@@ -129,11 +130,8 @@ def main() -> None:
         rows: dict[int, dict[str, dict]] = {}
         for size in sizes:
             rounds = max(20, arguments.rounds * 16 // max(16, size))
-            samples: dict[str, list[dict]] = {name: [] for name in clients}
-            for _ in range(arguments.repeats):  # interleaved, so drift hits every client alike
-                for name, imports in clients.items():
-                    command = [PYTHON, "-c", GATHER.format(imports=imports, urls=[server.url], sessions=size, rounds=rounds)]
-                    samples[name].append(measure(command, [server.process.pid]))
+            samples = interleaved_gather_runs({name: (imports, None) for name, imports in clients.items()}, server, size, rounds,
+                                              arguments.repeats)
             rows[size] = {name: {key: statistics.median(run[key] for run in runs) for key in runs[0]} for name, runs in samples.items()}
             reference_runs = samples[REFERENCE_CONNECTION]
             for name, runs in samples.items():  # each run against the reference's run beside it

@@ -22,8 +22,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from many_bench import (GATHER, PYTHON, REFERENCE_CONNECTION, REFERENCE_IMPORTS, REPO, SWIFT_IMPORTS, baseline_environment,  # noqa: E402
-                        cpu_per_step, many_env_server, measure, paired_ratios)
+from many_bench import (REFERENCE_CONNECTION, REFERENCE_IMPORTS, REPO, SWIFT_IMPORTS, baseline_environment, cpu_per_step,  # noqa: E402
+                        gather_runs_by_size, paired_ratios)
 
 
 def main() -> None:
@@ -40,22 +40,15 @@ def main() -> None:
     clients.update({f"engine, held {float(hold) * 1e3:g} ms": (SWIFT_IMPORTS, dict(engine, OPENENV_SWIFT_HOLD_S=hold))
                     for hold in arguments.holds.split(",")})
     sizes = [int(size) for size in arguments.sizes.split(",")]
-    with many_env_server(max(sizes)) as server:
-        for size in sizes:
-            rounds = max(20, arguments.rounds * 16 // max(16, size))
-            runs: dict[str, list[dict]] = {name: [] for name in clients}
-            for _ in range(arguments.repeats):  # interleaved, so drift hits every client alike
-                for name, (imports, environment) in clients.items():
-                    script = GATHER.format(imports=imports, urls=[server.url], sessions=size, rounds=rounds)
-                    runs[name].append(measure([PYTHON, "-c", script], [server.process.pid], environment))
-            print(f"\n## K = {size}\n\n| connection | client CPU per step | run by run vs reference: median (lowest to highest) "
-                  "| p50 latency | p99 latency | steps/s |\n|---|---|---|---|---|---|")
-            for name, results in runs.items():
-                paired = paired_ratios(results, runs[REFERENCE_CONNECTION])
-                median = lambda key: statistics.median(run[key] for run in results)  # noqa: E731
-                print(f"| {name} | {statistics.median(map(cpu_per_step, results)):.1f} us | {statistics.median(paired):.2f}x "
-                      f"({paired[0]:.2f}x to {paired[-1]:.2f}x) | {median('p50_us'):.0f} us | {median('p99_us'):.0f} us | "
-                      f"{median('steps_per_second'):.0f} |")
+    for size, runs in gather_runs_by_size(clients, sizes, arguments.rounds, arguments.repeats):
+        print(f"\n## K = {size}\n\n| connection | client CPU per step | run by run vs reference: median (lowest to highest) "
+              "| p50 latency | p99 latency | steps/s |\n|---|---|---|---|---|---|")
+        for name, results in runs.items():
+            paired = paired_ratios(results, runs[REFERENCE_CONNECTION])
+            median = lambda key: statistics.median(run[key] for run in results)  # noqa: E731
+            print(f"| {name} | {statistics.median(map(cpu_per_step, results)):.1f} us | {statistics.median(paired):.2f}x "
+                  f"({paired[0]:.2f}x to {paired[-1]:.2f}x) | {median('p50_us'):.0f} us | {median('p99_us'):.0f} us | "
+                  f"{median('steps_per_second'):.0f} |")
 
 
 if __name__ == "__main__":
