@@ -27,7 +27,7 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from many_bench import GATHER_STEPS, PYTHON, REFERENCE_CONNECTION, REFERENCE_IMPORTS, SWIFT_IMPORTS, many_env_server  # noqa: E402
+from many_bench import GATHER_STEPS, PYTHON, REFERENCE_CONNECTION, REFERENCE_IMPORTS, SWIFT_IMPORTS, many_env_server, steps_per_session  # noqa: E402
 from transport_floor import RAW_SOCKET  # noqa: E402
 
 # Stands in for many_bench's measuring prelude: the first cpu() (before the steps) starts
@@ -86,7 +86,7 @@ def main() -> None:
     with many_env_server(max(sizes)) as server, tempfile.TemporaryDirectory() as scratch:
         recording = Path(scratch) / "perf.data"
         for size in sizes:
-            rounds = max(20, arguments.rounds * 16 // max(16, size))
+            rounds = steps_per_session(arguments.rounds, size)
             per_step: dict[str, dict[str, list[float]]] = {name: defaultdict(list) for name in imports}
             for _ in range(arguments.repeats):  # interleaved, so drift hits every client alike
                 for name, connection in imports.items():

@@ -133,6 +133,12 @@ def paired_ratios(runs: list[dict], reference_runs: list[dict]) -> list[float]:
     return sorted(cpu_per_step(run) / cpu_per_step(reference) for run, reference in zip(runs, reference_runs))
 
 
+def steps_per_session(rounds: int, sessions: int) -> int:
+    """Steps each session takes when `rounds` is the count at K = 16: fewer at larger K, so that
+    every K takes about the same steps in all (at least 20 each)."""
+    return max(20, rounds * 16 // max(16, sessions))
+
+
 def interleaved_gather_runs(clients: dict[str, tuple[str, Optional[dict]]], server: Any, sessions: int, rounds: int,
                             repeats: int) -> dict[str, list[dict]]:
     """`repeats` runs of GATHER for each client (its imports and its environment, None: this
@@ -148,11 +154,11 @@ def interleaved_gather_runs(clients: dict[str, tuple[str, Optional[dict]]], serv
 
 def gather_runs_by_size(clients: dict[str, tuple[str, Optional[dict]]], sizes: list[int], rounds: int,
                         repeats: int) -> Iterator[tuple[int, dict[str, list[dict]]]]:
-    """For each K in `sizes`, `interleaved_gather_runs` of the clients on one many_env server:
-    `rounds` steps per session at K = 16, fewer at larger K (the same steps in all)."""
+    """For each K in `sizes`, `interleaved_gather_runs` of the clients on one many_env server,
+    `steps_per_session(rounds, K)` steps per session."""
     with many_env_server(max(sizes)) as server:
         for size in sizes:
-            yield size, interleaved_gather_runs(clients, server, size, max(20, rounds * 16 // max(16, size)), repeats)
+            yield size, interleaved_gather_runs(clients, server, size, steps_per_session(rounds, size), repeats)
 
 
 def cpu_cell(row: dict) -> str:
@@ -225,7 +231,7 @@ def main() -> None:
             url = urls[0]
             rows: dict[int, dict[str, dict]] = {}
             for size in sizes:
-                rounds = max(20, arguments.rounds * 16 // max(16, size))
+                rounds = steps_per_session(arguments.rounds, size)
                 commands = {
                     "reference, async clients under gather": [PYTHON, "-c", GATHER.format(imports=REFERENCE_IMPORTS, urls=urls, sessions=size, rounds=rounds)],
                     "openenv_swift, async clients under gather": [PYTHON, "-c", GATHER.format(imports=SWIFT_IMPORTS, urls=urls, sessions=size, rounds=rounds)],

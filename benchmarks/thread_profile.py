@@ -22,7 +22,7 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from many_bench import GATHER_STEPS, PYTHON, REFERENCE_IMPORTS, SWIFT_IMPORTS, VECTOR_STEPS, baseline_environment, many_env_server  # noqa: E402
+from many_bench import GATHER_STEPS, PYTHON, REFERENCE_IMPORTS, SWIFT_IMPORTS, VECTOR_STEPS, baseline_environment, many_env_server, steps_per_session  # noqa: E402
 
 # Stands in for many_bench's measuring prelude: cpu() snapshots each thread's CPU (schedstat,
 # ns), kernel time (stat, ticks) and sleeps; report() prints them per step, by thread name
@@ -60,7 +60,7 @@ def main() -> None:
     with many_env_server(max(sizes)) as server:
         tables = {}
         for size in sizes:
-            rounds = max(20, arguments.rounds * 16 // max(16, size))
+            rounds = steps_per_session(arguments.rounds, size)
             urls = [server.url]
             scripts = {"reference, async clients under gather": THREADS + GATHER_STEPS.format(imports=REFERENCE_IMPORTS, urls=urls, sessions=size, rounds=rounds),
                        "openenv_swift, async clients under gather": THREADS + GATHER_STEPS.format(imports=SWIFT_IMPORTS, urls=urls, sessions=size, rounds=rounds),

@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from many_bench import (PYTHON, REFERENCE_CONNECTION, REFERENCE_IMPORTS, SWIFT_IMPORTS, cpu_cell, cpu_per_step, interleaved_gather_runs,  # noqa: E402
-                        many_env_server, paired_ratios)
+                        many_env_server, paired_ratios, steps_per_session)
 
 # A minimal WebSocket connection on the event loop's thread, installed as the reference's
 # ws_connect. Frames from the server are unmasked and, for these answers, unfragmented.
@@ -129,7 +129,7 @@ def main() -> None:
                    "raw socket on the event loop": RAW_SOCKET, "no I/O (answers from memory)": NO_IO.format(answers=answers)}
         rows: dict[int, dict[str, dict]] = {}
         for size in sizes:
-            rounds = max(20, arguments.rounds * 16 // max(16, size))
+            rounds = steps_per_session(arguments.rounds, size)
             samples = interleaved_gather_runs({name: (imports, None) for name, imports in clients.items()}, server, size, rounds,
                                               arguments.repeats)
             rows[size] = {name: {key: statistics.median(run[key] for run in runs) for key in runs[0]} for name, runs in samples.items()}
