@@ -184,13 +184,26 @@ int openenv_list_text(const char *kind, const char *options_json, char **out_tex
  *                                    requests (which carry no other of these headers). Names the
  *                                    handshake sets itself (Host, Upgrade, Connection,
  *                                    Sec-WebSocket-*, Content-Length) are refused.
- *   "ping_interval": 20              seconds between keep-alive pings while the session is idle
- *                                    (default: none). Pings go out from the engine's I/O loop.
- *   "ping_timeout": 20               seconds a ping waits for its pong (default: message_timeout);
- *                                    none in time ends the session (OPENENV_CLOSED afterwards,
- *                                    the message saying "keep-alive ping timed out").
+ *   "ping_interval": 20              seconds between keep-alive pings while the session is idle;
+ *                                    0 (or false) sends none. Pings go out from the engine's I/O
+ *                                    loop, as websockets' and the reference client's (20 s).
+ *   "ping_timeout": 20               seconds a ping waits for its pong; 0 (or false): no limit.
+ *                                    None in time: the session is lost (see below).
  * A base URL's query ("http://host:8000?session_id=abc") is sent with the WebSocket upgrade only.
  * https:// and wss:// servers are reached over TLS; their certificate and name are verified.
+ *
+ * Idle sessions stay alive on their own. From the moment it opens until it closes, a session's
+ * socket is watched by the engine's I/O thread (or, for the sessions of an event-loop queue,
+ * by the thread that collects it, and by the I/O thread whenever that one runs no pass for
+ * 0.1 s), whatever the caller does meanwhile: the server's pings are answered as they come
+ * (within 0.1 s of the end of a blocking call), and the engine pings per "ping_interval". A
+ * server that closes the session, hangs up, stops answering the pings, or sends a message no
+ * request asked for, while the session is idle, is noticed then: openenv_is_open turns 0, and
+ * the next call fails at once with the cause: OPENENV_CONNECTION ("the connection was lost
+ * while the session was idle: ...", with the server's close code and reason, or "no pong came
+ * within N s"), OPENENV_SERVER_ERROR for a closing server error sent on its own
+ * (CAPACITY_REACHED...), OPENENV_PROTOCOL for any other message; later calls fail with
+ * OPENENV_CLOSED. A session is never reopened behind the caller's back.
  */
 
 /*
@@ -385,7 +398,9 @@ int openenv_queue_new(openenv_queue **out_queue);
  * after submitting). Everything else is as for openenv_queue_new: those sessions may still be
  * used from any thread (a blocking call or a batch on them moves their bytes while it waits),
  * and once the queue is released the I/O thread moves them. Keep-alive pings and time-outs of
- * those sessions happen when the queue is collected, as an event loop's own connections'.
+ * those sessions happen when the queue is collected, as an event loop's own connections'; while
+ * it goes uncollected with work waiting (an event loop blocked by its program), the I/O thread
+ * does that work after 0.1 s, so the sessions stay alive (see "Idle sessions" above).
  */
 int openenv_queue_new_inline(openenv_queue **out_queue);
 

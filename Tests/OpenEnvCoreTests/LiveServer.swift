@@ -11,7 +11,8 @@ final class LiveServer {
     /// The repository root, found from this file's path.
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    init() throws {
+    /// `arguments`: uvicorn's own, added to its command (`--ws-ping-interval 1`, say).
+    init(arguments: [String] = []) throws {
         let python = Self.repository.appendingPathComponent(".venv/bin/python").path
         guard FileManager.default.isExecutableFile(atPath: python) else {
             throw SetupMissing(description: "\(python) is missing; run scripts/setup.sh first")
@@ -19,7 +20,7 @@ final class LiveServer {
         let port = LocalServerProcess.freePort()
         url = "http://127.0.0.1:\(port)"
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["-m", "uvicorn", "parrot_env.server.app:app", "--host", "127.0.0.1", "--port", "\(port)", "--log-level", "warning"]
+        process.arguments = ["-m", "uvicorn", "parrot_env.server.app:app", "--host", "127.0.0.1", "--port", "\(port)", "--log-level", "warning"] + arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

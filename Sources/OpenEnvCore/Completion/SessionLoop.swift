@@ -4,9 +4,10 @@ import CLinux
 import Glibc
 #endif
 
-/// An I/O loop: it moves the bytes of every submitted request, for any number of sessions,
-/// with epoll readiness and non-blocking sockets (TLS included), and posts each answer as a
-/// completion.
+/// An I/O loop: it owns the sockets of its sessions for as long as they are open. It moves the
+/// bytes of every submitted request, for any number of sessions, with epoll readiness and
+/// non-blocking sockets (TLS included), and posts each answer as a completion; between
+/// requests it keeps each session alive (`SessionLoop+KeepAlive.swift`).
 ///
 /// Two kinds, one code:
 /// - `shared`, run by the engine's own I/O thread, for sessions opened any other way.
@@ -15,7 +16,8 @@ import Glibc
 ///   collects the queue (an asyncio loop's, which watches `descriptor`), so an answer wakes
 ///   one thread instead of two. A caller that waits for such a session's request elsewhere (a
 ///   batch, a blocking call) runs passes itself while it waits; once the queue is released,
-///   the I/O thread runs them.
+///   the I/O thread runs them; and while the queue's owner runs no pass (an event loop blocked
+///   by its program), the I/O thread runs them for it.
 ///
 /// Per session, requests go on the wire one at a time in submission order, so an answer can
 /// only ever belong to the request before it. While a submitted request is on the wire the
@@ -28,13 +30,19 @@ final class SessionLoop: @unchecked Sendable {
     /// opening pool opens a session for it. Nil: `shared`.
     @TaskLocal static var forNewSessions: SessionLoop?
 
-    private enum Work {
+    enum Work {
         case submit(EnvSession, Submission)
-        case keepAlive(EnvSession)
+        /// A session just opened: its socket joins the loop's set until it closes.
+        case watch(EnvSession)
+        /// A session gone without closing (released by its owner): its entry goes if the
+        /// descriptor has not been taken over since.
+        case unwatch(Int32)
         case forget(EnvSession)
+        /// An inline loop made: `shared` runs its passes whenever its owner leaves them undone.
+        case watchInline(SessionLoop)
         /// An inline loop whose queue was released: this loop runs its passes from now on.
         case adopt(SessionLoop)
-        /// An adopted loop whose last session is gone.
+        /// An inline loop whose queue was released and whose last session is gone.
         case release(SessionLoop)
     }
 
@@ -42,15 +50,27 @@ final class SessionLoop: @unchecked Sendable {
     /// it out to be watched).
     let descriptor: Int32
     private let wake: Int32
-    /// Inline loops only (else -1): fires when the earliest deadline, keep-alive ping or lock
-    /// retry is due, since no thread sleeps in `epoll_wait` until then.
+    /// `shared` only (else -1): an epoll set of `wake` alone, waited on while idle sessions'
+    /// reads are batched (see `batchesIdleReads`).
+    private let wakeOnly: Int32
+    /// Whether the I/O thread's next wait is for a wake-up only, for `idleBatchWindow`: its last
+    /// pass read nothing but idle sessions (a ping, a pong, a hang-up) and no request is on the
+    /// wire, so the next idle reads can wait a little to be done together. A thousand sessions
+    /// whose servers each ping every second would otherwise wake the thread a thousand times a
+    /// second; a submission still wakes it at once.
+    private var batchesIdleReads = false
+    /// Inline loops only (else -1): fires when the earliest deadline, keep-alive ping, lock
+    /// retry or idle check is due, since no thread sleeps in `epoll_wait` until then.
     private let timer: Int32
     /// When `timer` is set to fire (monotonic nanoseconds; `.max`: not set).
     private var timerDue = UInt64.max
     /// Whether the loop is inline (no thread of its own).
     let isInline: Bool
     /// Held for each pass of an inline loop, which any thread may run (one at a time).
-    private let passLock = Mutex()
+    let passLock = Mutex()
+    /// When the last pass of an inline loop started (monotonic nanoseconds, under `passLock`):
+    /// `shared` runs the passes its owner leaves undone (`runPassIfIdle`).
+    var lastPassStarted: UInt64 = 0
     /// The queue whose collector runs the current pass: it collects right after, so it is not
     /// signalled.
     private var collector: CompletionQueue?
@@ -65,24 +85,34 @@ final class SessionLoop: @unchecked Sendable {
     /// released (under `lock`).
     private var boundSessions = 0
     private var handedOver = false
-    // The state of the passes (on the loop's thread, or under `passLock`).
-    private var sessions: [Int32: EnvSession] = [:]
-    /// Inline loops whose queue was released, run by this loop, by their descriptor.
-    private var adopted: [Int32: SessionLoop] = [:]
-    /// Sessions with a request (or keep-alive ping) on the wire.
+    // The state of the passes (on the loop's thread, or under `passLock`). Internal, not
+    // private, for the keep-alive half of the loop in its own file.
+    /// Every open session of the loop, by socket. Held weakly: a session its owner lets go
+    /// without closing still ends (`EnvSession.deinit`).
+    var sessions: [Int32: WeakSession] = [:]
+    /// `shared` only: every inline loop not yet released, by descriptor, and which of them it
+    /// adopted (runs every pass of) and which it was told have work their owner may not do.
+    var inlineLoops: [Int32: SessionLoop] = [:]
+    var adopted: Set<Int32> = []
+    var inlineReadySince: [Int32: UInt64] = [:]
+    /// Sessions with a request on the wire.
     private var onWire: [ObjectIdentifier: EnvSession] = [:]
     /// Sessions whose next request waits for a blocking call to let go of the session
     /// (retried every millisecond).
     private var lockWaiters: [ObjectIdentifier: EnvSession] = [:]
-    /// Sessions with a `ping_interval`, pinged while idle.
-    private var keptAlive: [ObjectIdentifier: EnvSession] = [:]
+    /// Idle sessions whose socket went unwatched while a blocking call held them, by socket.
+    var heldAside: [Int32: WeakSession] = [:]
     /// No request on the wire times out before this (monotonic nanoseconds); a lower bound,
     /// made exact whenever it passes. The loop scans `onWire` for time-outs only then, not at
     /// every wake-up: with a thousand sessions stepping, a scan per answer would cost more
     /// than the answers.
     private var earliestDeadline = UInt64.max
-    /// No keep-alive ping is due before this (monotonic nanoseconds); a lower bound, as above.
-    private var earliestPing = UInt64.max
+    /// No keep-alive ping or pong check is due before this; a lower bound, as above.
+    var earliestPing = UInt64.max
+    /// When the sessions in `heldAside`, and the inline loops in `inlineReadySince`, are next
+    /// looked at (`.max`: none waits).
+    var nextHeldCheck = UInt64.max
+    var nextInlineCheck = UInt64.max
     /// Queues given completions during this pass, signalled once at its end.
     private var unsignalled: [ObjectIdentifier: CompletionQueue] = [:]
 
@@ -94,11 +124,12 @@ final class SessionLoop: @unchecked Sendable {
         descriptor = epoll_create1(Int32(EPOLL_CLOEXEC))
         wake = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
         timer = inline ? timerfd_create(CLOCK_MONOTONIC, Int32(TFD_NONBLOCK | TFD_CLOEXEC)) : -1
-        precondition(descriptor >= 0 && wake >= 0 && (!inline || timer >= 0),
+        wakeOnly = inline ? -1 : epoll_create1(Int32(EPOLL_CLOEXEC))
+        precondition(descriptor >= 0 && wake >= 0 && (inline ? timer >= 0 : wakeOnly >= 0),
                      "cannot create an I/O loop's epoll, eventfd and timerfd: \(String(cString: strerror(errno)))")
-        for watched in [wake, timer] where watched >= 0 {
+        for (set, watched) in [(descriptor, wake), (descriptor, timer), (wakeOnly, wake)] where set >= 0 && watched >= 0 {
             var event = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(fd: watched))
-            epoll_ctl(descriptor, EPOLL_CTL_ADD, watched, &event)
+            epoll_ctl(set, EPOLL_CTL_ADD, watched, &event)
         }
         if let queueSignal {
             // Edge-triggered: each signal makes the set readable once, so completions left
@@ -106,15 +137,34 @@ final class SessionLoop: @unchecked Sendable {
             var event = epoll_event(events: EPOLLIN.rawValue | EPOLLET.rawValue, data: epoll_data_t(fd: queueSignal))
             epoll_ctl(descriptor, EPOLL_CTL_ADD, queueSignal, &event)
         }
-        if !inline {
+        if inline {
+            SessionLoop.shared.post(.watchInline(self))
+        } else {
             LibraryThread.start(named: "openenv-io", stackSize: 1 << 20) { [self] in
-                while true { pass(timeout: timeoutMilliseconds()) }
+                while true {
+                    if batchesIdleReads { waitForWakeOrBatchEnd() }
+                    pass(timeout: batchesIdleReads ? 0 : timeoutMilliseconds())
+                }
             }
         }
     }
 
     deinit {
-        for owned in [descriptor, wake, timer] where owned >= 0 { Glibc.close(owned) }
+        for owned in [descriptor, wake, timer, wakeOnly] where owned >= 0 { Glibc.close(owned) }
+    }
+
+    /// How long idle reads may wait to be done together (`batchesIdleReads`): far below any
+    /// keep-alive time-out.
+    static let idleBatchWindow: UInt64 = 20_000_000
+
+    /// Waits until something is posted to the loop, or until the batch window (or anything due
+    /// sooner) has passed.
+    private func waitForWakeOrBatchEnd() {
+        let end = min(Deadline.now() + Self.idleBatchWindow, earliestDeadline, earliestPing, nextHeldCheck, nextInlineCheck)
+        let now = Deadline.now()
+        guard end > now else { return }
+        var event = epoll_event()
+        _ = epoll_wait(wakeOnly, &event, 1, Int32(clamping: (end - now + 999_999) / 1_000_000))
     }
 
     /// Queues `submission` on `session`; its `deliver` runs when the answer (or a failure)
@@ -141,6 +191,7 @@ final class SessionLoop: @unchecked Sendable {
     private func sendInboxNow() -> Bool {
         guard passLock.tryLock() else { return false }
         defer { passLock.unlock() }
+        lastPassStarted = Deadline.now()
         takeInbox(woken: false)
         endPass()
         return true
@@ -158,10 +209,15 @@ final class SessionLoop: @unchecked Sendable {
         if !isInline { DeferredInlineLoops.shared.wakeAll() }
     }
 
-    /// Pings `session` every `ping_interval` seconds while it is idle, until it closes; no
-    /// pong within `ping_timeout` ends the session.
-    func keepAlive(_ session: EnvSession) {
-        post(.keepAlive(session))
+    /// Takes `session`, just opened, into the loop's set: its socket is watched from now on
+    /// until it closes, and it is pinged while idle if it has a `ping_interval`.
+    func watch(_ session: EnvSession) {
+        post(.watch(session))
+    }
+
+    /// Drops the entry of a session released without closing, whose socket was `descriptor`.
+    func unwatch(_ descriptor: Int32) {
+        post(.unwatch(descriptor))
     }
 
     /// Drops a closed session from the loop (its pending requests fail as closed).
@@ -186,15 +242,16 @@ final class SessionLoop: @unchecked Sendable {
 
     /// Hands an inline loop whose queue is released (`queueSignal` its eventfd, now always
     /// readable or about to close) to the I/O thread, which runs its passes while any of its
-    /// sessions lives. Once; later calls do nothing.
+    /// sessions lives, and then lets it go. Once; later calls do nothing.
     func handOver(queueSignal: Int32) {
-        let adopt = lock.withLock { () -> Bool in
-            guard !handedOver else { return false }
+        let adopt = lock.withLock { () -> Bool? in
+            guard !handedOver else { return nil }
             epoll_ctl(descriptor, EPOLL_CTL_DEL, queueSignal, nil)
             handedOver = true
             return boundSessions > 0
         }
-        if adopt { SessionLoop.shared.post(.adopt(self)) }
+        guard let adopt else { return }
+        SessionLoop.shared.post(adopt ? .adopt(self) : .release(self))
     }
 
     /// Runs one pass of an inline loop without waiting: puts submitted requests on the wire,
@@ -205,10 +262,21 @@ final class SessionLoop: @unchecked Sendable {
     func runPass(collectingFor collector: CompletionQueue? = nil) -> Bool {
         guard passLock.tryLock() else { return false }
         defer { passLock.unlock() }
+        lastPassStarted = Deadline.now()
         self.collector = collector
         pass(timeout: 0)
         self.collector = nil
         return true
+    }
+
+    /// Runs one pass of an inline loop, as `runPass`, unless one has started since `instant`
+    /// or is running now: its owner is then doing its passes, and nothing is done.
+    func runPassIfIdle(since instant: UInt64) {
+        guard passLock.tryLock() else { return }
+        defer { passLock.unlock() }
+        guard lastPassStarted < instant else { return }
+        lastPassStarted = Deadline.now()
+        pass(timeout: 0)
     }
 
     /// Waits until `gate` is open (a session's or a batch's submissions delivered). The
@@ -256,6 +324,7 @@ final class SessionLoop: @unchecked Sendable {
     private func pass(timeout: Int32) {
         let count = epoll_wait(descriptor, &events, Int32(events.count), timeout)
         var woken = false
+        var onlyIdleReads = count > 0
         for index in 0..<max(0, Int(count)) {
             let ready = events[index].data.fd
             if ready == wake {
@@ -264,17 +333,21 @@ final class SessionLoop: @unchecked Sendable {
                 var expirations: UInt64 = 0
                 _ = read(timer, &expirations, 8)
                 timerDue = .max
-            } else if let session = sessions[ready] {
+            } else if let session = sessions[ready]?.session {
+                onlyIdleReads = onlyIdleReads && session.submissions.current == nil && session.submissions.head >= session.submissions.pending.count
                 pump(session, readable: true)
-            } else if let loop = adopted[ready] {
-                loop.runPass()
+            } else if let loop = inlineLoops[ready] {
+                inlineLoopIsReady(loop)
             }
         }
         // An inline loop's deferred submissions wake nothing: its every pass takes them.
         if woken || isInline { takeInbox(woken: woken) }
         expireAndRetry()
-        sendDuePings()
+        keepSessionsAlive()
+        checkHeldAside()
+        checkInlineLoops()
         endPass()
+        batchesIdleReads = !isInline && onlyIdleReads && !woken && onWire.isEmpty && lockWaiters.isEmpty && adopted.isEmpty
     }
 
     /// What ends every pass: the queues given completions are signalled (but the collector's),
@@ -311,28 +384,24 @@ final class SessionLoop: @unchecked Sendable {
             case .submit(let session, let submission):
                 session.submissions.pending.append(submission)
                 pump(session, readable: false)
-            case .keepAlive(let session):
-                guard let interval = session.options.pingInterval else { continue }
-                session.submissions.nextPing = Deadline(seconds: interval).uptimeNanoseconds
-                earliestPing = min(earliestPing, session.submissions.nextPing)
-                keptAlive[ObjectIdentifier(session)] = session
+            case .watch(let session):
+                register(session)
+                schedulePings(of: session)
+                pump(session, readable: false)  // reads what came with the handshake (an unprompted refusal, say)
+            case .unwatch(let descriptor):
+                if sessions[descriptor]?.session == nil { sessions[descriptor] = nil }
+                if heldAside[descriptor]?.session == nil { heldAside[descriptor] = nil }
             case .forget(let session):
-                keptAlive[ObjectIdentifier(session)] = nil
                 if session.submissions.current == nil { pump(session, readable: false) }
-            case .adopt(let loop):
-                var event = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(fd: loop.descriptor))
-                epoll_ctl(descriptor, EPOLL_CTL_ADD, loop.descriptor, &event)
-                adopted[loop.descriptor] = loop
-                loop.runPass()
-            case .release(let loop):
-                epoll_ctl(descriptor, EPOLL_CTL_DEL, loop.descriptor, nil)
-                adopted[loop.descriptor] = nil
+            case .watchInline(let loop), .adopt(let loop), .release(let loop):
+                take(work, of: loop)
             }
         }
     }
 
     /// Moves `session` as far as it can go now: starts its next request, writes, reads, and
-    /// delivers answers, until it waits for the socket, for its `callLock`, or has nothing to do.
+    /// delivers answers, until it waits for the socket, for its `callLock`, or has nothing to do;
+    /// with nothing to do, it reads what an idle session received (`readWhileIdle`).
     /// `readable`: epoll announced the socket. Otherwise the socket is read only when bytes
     /// wait that epoll would not announce, which saves a `recv` that would find nothing.
     private func pump(_ session: EnvSession, readable: Bool) {
@@ -340,7 +409,10 @@ final class SessionLoop: @unchecked Sendable {
         var readable = readable
         while true {
             if state.current == nil {
-                guard begin(session) else { return }
+                guard begin(session) else {
+                    if readable || session.socket.hasUnreadBytes { readWhileIdle(session) }
+                    return
+                }
             }
             let submission = state.current!
             let outcome: Result<(answer: JSONValue, bytes: [UInt8]), SessionError>
@@ -348,14 +420,9 @@ final class SessionLoop: @unchecked Sendable {
                 let written = try session.socket.flushOutput()
                 watchWritable(session, !written)
                 guard written, readable || session.socket.hasUnreadBytes else { return }
-                guard let request = submission.request else {
-                    guard try session.socket.pollPong(after: state.pongsBeforePing) else { return }
-                    readable = session.socket.hasUnreadBytes
-                    finish(session, .success((.null, [])))
-                    continue
-                }
                 guard let received = try session.socket.pollMessage() else { return }
                 readable = session.socket.hasUnreadBytes
+                let request = submission.request
                 outcome = Result { () throws(SessionError) in
                     try session.conclude(received, type: request.type, expecting: request.expecting, reading: request.answerReading)
                 }
@@ -370,15 +437,14 @@ final class SessionLoop: @unchecked Sendable {
     /// a blocking call holds the session (retried within a millisecond).
     private func begin(_ session: EnvSession) -> Bool {
         let state = session.submissions
-        let closeReason = session.closeReason
-        guard state.head < state.pending.count, closeReason == nil else {
+        guard state.head < state.pending.count, !session.isClosed else {
             // Nothing to put on the wire: the queue is empty, or the session closed, which
-            // fails whatever still waits.
+            // fails whatever still waits (the first with how the connection was lost, if it was).
             let waiting = state.pending[state.head...]
             state.pending.removeAll(keepingCapacity: true)
             state.head = 0
-            if let closeReason {
-                for submission in waiting { submission.deliver(.failure(.closed(reason: closeReason))) }
+            if session.isClosed {
+                for submission in waiting { submission.deliver(.failure(session.failureIfClosed() ?? .closed(reason: "closed"))) }
                 unregister(session)
             }
             onWire[ObjectIdentifier(session)] = nil
@@ -392,7 +458,7 @@ final class SessionLoop: @unchecked Sendable {
         lockWaiters[ObjectIdentifier(session)] = nil
         let submission = state.pending[state.head]
         state.head += 1
-        let frame = submission.request?.frame ?? []
+        let frame = submission.request.frame
         do throws(SessionError) {
             try session.checkSize(of: frame)
         } catch {
@@ -400,7 +466,7 @@ final class SessionLoop: @unchecked Sendable {
             submission.deliver(.failure(error))
             return begin(session)
         }
-        putOnWire(session, submission, timeout: session.options.messageTimeout)
+        putOnWire(session, submission)
         do throws(TransportError) {
             try session.socket.queue(text: frame)
         } catch {
@@ -410,14 +476,15 @@ final class SessionLoop: @unchecked Sendable {
         return true
     }
 
-    /// Makes `submission` the session's request on the wire, due within `timeout` seconds.
-    private func putOnWire(_ session: EnvSession, _ submission: Submission, timeout: Double) {
+    /// Makes `submission` the session's request on the wire, due within the message time-out.
+    private func putOnWire(_ session: EnvSession, _ submission: Submission) {
         let state = session.submissions
         state.current = submission
-        state.deadline = Deadline(seconds: timeout).uptimeNanoseconds
+        state.deadline = Deadline(seconds: session.options.messageTimeout).uptimeNanoseconds
         earliestDeadline = min(earliestDeadline, state.deadline)
         onWire[ObjectIdentifier(session)] = session
         register(session)
+        arm(session)
     }
 
     /// Delivers the outcome of the request on the wire and frees the session for the next.
@@ -443,59 +510,28 @@ final class SessionLoop: @unchecked Sendable {
                 earliestDeadline = min(earliestDeadline, state.deadline)
                 continue
             }
-            let seconds = submission.request == nil ? session.pingTimeout : session.options.messageTimeout
-            let error = TransportError.timedOut("waiting for the answer to \(submission.type)", seconds: seconds)
+            let error = TransportError.timedOut("waiting for the answer to \(submission.type)", seconds: session.options.messageTimeout)
             finish(session, .failure(session.endSession(because: .transport(error))))
             pump(session, readable: false)
         }
     }
 
-    /// Puts a keep-alive ping on the wire of each idle session whose ping is due. A session
-    /// busy with a request, or held by a blocking call, is skipped until its next turn.
-    private func sendDuePings() {
-        let now = Deadline.now()
-        guard now >= earliestPing else { return }
-        earliestPing = .max
-        for session in Array(keptAlive.values) {
-            let state = session.submissions
-            guard state.nextPing <= now else {
-                earliestPing = min(earliestPing, state.nextPing)
-                continue
-            }
-            state.nextPing = Deadline(seconds: session.options.pingInterval ?? 0).uptimeNanoseconds
-            earliestPing = min(earliestPing, state.nextPing)
-            guard !session.isClosed else {
-                keptAlive[ObjectIdentifier(session)] = nil
-                continue
-            }
-            guard state.current == nil, state.head >= state.pending.count, session.callLock.tryLock() else { continue }
-            state.pongsBeforePing = session.socket.pongsReceived
-            putOnWire(session, Submission(request: nil) { _ in }, timeout: session.pingTimeout)
-            do throws(TransportError) {
-                try session.socket.queuePing()
-            } catch {
-                finish(session, .failure(session.endSession(because: .transport(error))))
-                continue
-            }
-            pump(session, readable: false)
-        }
-    }
-
     /// How long epoll may sleep: 1 ms while a session waits for its lock, else until the
-    /// earliest deadline or keep-alive ping, or without limit when nothing is under way.
+    /// earliest deadline, keep-alive ping or idle check, or without limit when none is due.
     private func timeoutMilliseconds() -> Int32 {
         guard lockWaiters.isEmpty else { return 1 }
-        let nearest = min(earliestDeadline, earliestPing)
+        let nearest = min(earliestDeadline, earliestPing, nextHeldCheck, nextInlineCheck)
         guard nearest != .max else { return -1 }
         let now = Deadline.now()
         guard nearest > now else { return 0 }
         return Int32(clamping: (nearest - now + 999_999) / 1_000_000)
     }
 
-    /// Sets an inline loop's timer for its next deadline, keep-alive ping or lock retry, when
-    /// that comes before the time it is set for. A timer that fires early costs one pass.
+    /// Sets an inline loop's timer for its next deadline, keep-alive ping, lock retry or idle
+    /// check, when that comes before the time it is set for. A timer that fires early costs
+    /// one pass.
     private func setTimer() {
-        let nearest = lockWaiters.isEmpty ? min(earliestDeadline, earliestPing) : Deadline.now() + 1_000_000
+        let nearest = lockWaiters.isEmpty ? min(earliestDeadline, earliestPing, nextHeldCheck) : Deadline.now() + 1_000_000
         guard nearest < timerDue else { return }
         timerDue = nearest
         var setting = itimerspec()
@@ -503,32 +539,63 @@ final class SessionLoop: @unchecked Sendable {
         timerfd_settime(timer, Int32(TFD_TIMER_ABSTIME), &setting, nil)
     }
 
+    /// Adds the session's socket to the set, watched for reading (and hang-ups); once.
     private func register(_ session: EnvSession) {
-        guard !session.submissions.registered else { return }
+        let state = session.submissions
+        guard !state.registered else { return }
         let descriptor = session.socket.descriptor
         var event = epoll_event(events: Self.readEvents, data: epoll_data_t(fd: descriptor))
         guard epoll_ctl(self.descriptor, EPOLL_CTL_ADD, descriptor, &event) == 0 else { return }
-        session.submissions.registered = true
-        sessions[descriptor] = session
+        state.registered = true
+        state.armed = true
+        sessions[descriptor] = WeakSession(session)
     }
 
     /// Edge-triggered readability and hang-ups; writability is asked for only while needed,
     /// since every ACK that frees send buffer space would otherwise wake the loop.
     private static let readEvents = EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
 
-    private func watchWritable(_ session: EnvSession, _ wanted: Bool) {
-        guard session.submissions.registered, session.submissions.watchesWritable != wanted else { return }
-        let descriptor = session.socket.descriptor
-        var event = epoll_event(events: Self.readEvents | (wanted ? EPOLLOUT.rawValue : 0), data: epoll_data_t(fd: descriptor))
-        if epoll_ctl(self.descriptor, EPOLL_CTL_MOD, descriptor, &event) == 0 { session.submissions.watchesWritable = wanted }
+    /// Asks epoll to report (`watching`) or not the session's socket's readability; hang-ups
+    /// and writability wanted are reported either way.
+    func setReading(_ session: EnvSession, _ watching: Bool) {
+        let state = session.submissions
+        guard state.registered else { return }
+        let reading = watching ? Self.readEvents : EPOLLET.rawValue
+        var event = epoll_event(events: reading | (state.watchesWritable ? EPOLLOUT.rawValue : 0), data: epoll_data_t(fd: session.socket.descriptor))
+        if epoll_ctl(descriptor, EPOLL_CTL_MOD, session.socket.descriptor, &event) == 0 { state.armed = watching }
     }
 
-    private func unregister(_ session: EnvSession) {
-        guard session.submissions.registered else { return }
+    /// Watches the socket's readability again if a blocking call's turn had it set aside.
+    private func arm(_ session: EnvSession) {
+        if !session.submissions.armed { setReading(session, true) }
+    }
+
+    func watchWritable(_ session: EnvSession, _ wanted: Bool) {
+        let state = session.submissions
+        guard state.registered, state.watchesWritable != wanted else { return }
+        let descriptor = session.socket.descriptor
+        let reading = state.armed ? Self.readEvents : EPOLLET.rawValue
+        var event = epoll_event(events: reading | (wanted ? EPOLLOUT.rawValue : 0), data: epoll_data_t(fd: descriptor))
+        if epoll_ctl(self.descriptor, EPOLL_CTL_MOD, descriptor, &event) == 0 { state.watchesWritable = wanted }
+    }
+
+    func unregister(_ session: EnvSession) {
+        let state = session.submissions
+        guard state.registered else { return }
         let descriptor = session.socket.descriptor
         epoll_ctl(self.descriptor, EPOLL_CTL_DEL, descriptor, nil)
-        session.submissions.registered = false
-        session.submissions.watchesWritable = false
+        state.registered = false
+        state.armed = false
+        state.watchesWritable = false
         sessions[descriptor] = nil
+        heldAside[descriptor] = nil
     }
+}
+
+/// A session as the loop's tables hold it: weakly, so that a session its owner drops still
+/// deinitializes (and so closes its socket).
+struct WeakSession {
+    weak var session: EnvSession?
+
+    init(_ session: EnvSession) { self.session = session }
 }

@@ -1,13 +1,13 @@
 /// A request handed to the I/O loop, with where its outcome goes.
 struct Submission: Sendable {
-    /// The request; nil for a keep-alive ping, whose answer is a pong.
-    let request: SessionRequest?
+    /// The request.
+    let request: SessionRequest
     /// Called once, in a pass of the loop, with the checked answer (parsed, and as received)
     /// or why there is none.
     let deliver: @Sendable (Result<(answer: JSONValue, bytes: [UInt8]), SessionError>) -> Void
 
     /// What is on the wire, for messages.
-    var type: String { request?.type ?? "keep-alive ping" }
+    var type: String { request.type }
 }
 
 /// The loop's bookkeeping for one session. Touched in the passes of the session's loop only.
@@ -19,13 +19,16 @@ final class SessionSubmissions: @unchecked Sendable {
     var current: Submission?
     /// When the request on the wire times out (monotonic nanoseconds).
     var deadline: UInt64 = 0
-    /// Whether the socket is in the loop's epoll set, and whether for writability too (only
-    /// while a frame could not be written whole).
+    /// Whether the socket is in the loop's epoll set; whether its readability is watched (not
+    /// while set aside for a blocking call, see `SessionLoop+KeepAlive.swift`); and whether its
+    /// writability is (only while a frame could not be written whole).
     var registered = false
+    var armed = false
     var watchesWritable = false
-    /// When the next keep-alive ping is due (monotonic nanoseconds), for sessions with a
-    /// `ping_interval`.
-    var nextPing: UInt64 = 0
-    /// Pongs counted before the keep-alive ping on the wire went out.
+    /// When the next keep-alive ping is due (monotonic nanoseconds; `.max`: none).
+    var nextPing = UInt64.max
+    /// When the pong of the keep-alive ping sent last is due (`.max`: none awaited), and the
+    /// pongs counted before that ping went out.
+    var pingDeadline = UInt64.max
     var pongsBeforePing = 0
 }

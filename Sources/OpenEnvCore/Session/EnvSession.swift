@@ -14,6 +14,9 @@ public final class EnvSession: @unchecked Sendable {
     let callLock = OwnerlessLock()
     private let stateLock = Mutex()
     private var closedReason: String?
+    /// How the connection was lost while no call was under way (see `lose(because:)`): the
+    /// next call fails with it, later ones as closed.
+    private var lossToReport: SessionError?
     /// The I/O loop that moves this session's submitted requests: an inline queue's when
     /// opened through one, else the engine's I/O thread's.
     let loop = SessionLoop.forNewSessions ?? .shared
@@ -42,13 +45,11 @@ public final class EnvSession: @unchecked Sendable {
         self.options = options
         self.runtime = runtime
         loop.bind()
-        if options.pingInterval != nil { loop.keepAlive(self) }
+        loop.watch(self)
     }
 
-    /// Seconds a keep-alive ping waits for its pong.
-    var pingTimeout: Double { options.pingTimeout ?? options.messageTimeout }
-
     deinit {
+        loop.unwatch(socket.descriptor)
         loop.unbind()
         socket.abort()
         runtime?.stop()
@@ -154,7 +155,7 @@ public final class EnvSession: @unchecked Sendable {
     func exchange(frame bytes: [UInt8], type: String, expecting: String?, reading: AnswerReading = .parsed) throws(SessionError) -> (answer: JSONValue, bytes: [UInt8]) {
         SessionLoop.wait(until: submittedUnderWay, running: [loop])
         return try callLock.withLock { () throws(SessionError) -> (answer: JSONValue, bytes: [UInt8]) in
-            if let reason = stateLock.withLock({ closedReason }) { throw .closed(reason: reason) }
+            if let failure = failureIfClosed() { throw failure }
             try checkSize(of: bytes)
             let received: (bytes: [UInt8], isText: Bool)
             do throws(TransportError) {
@@ -206,6 +207,43 @@ public final class EnvSession: @unchecked Sendable {
         case let other:
             throw endSession(because: .unexpectedAnswer("a message of type '\(other ?? "none")' to a \(type) request"))
         }
+    }
+
+    /// Why a call made now fails, if the session is closed: how its connection was lost while
+    /// idle, for the first call after the loss; `.closed` with the reason otherwise.
+    func failureIfClosed() -> SessionError? {
+        stateLock.withLock { () -> SessionError? in
+            guard let reason = closedReason else { return nil }
+            defer { lossToReport = nil }
+            return lossToReport ?? .closed(reason: reason)
+        }
+    }
+
+    /// Marks the session closed after its connection was found lost while no call was under
+    /// way (by the I/O loop, which holds `callLock`): the next call fails with `error`.
+    func lose(because error: SessionError, closeCode: UInt16 = 1001) {
+        let first = stateLock.withLock { () -> Bool in
+            guard closedReason == nil else { return false }
+            closedReason = "\(error)"
+            lossToReport = error
+            return true
+        }
+        if first { socket.abort(code: closeCode) }
+    }
+
+    /// Ends the session on a message the server sent while no request waited for one. A
+    /// closing server error sent on its own (CAPACITY_REACHED, FACTORY_ERROR, SESSION_ERROR)
+    /// is the server refusing or ending the session, and is reported as that error; anything
+    /// else breaks the protocol (answers come only to requests), and the session is closed
+    /// with 1002 (protocol error). The caller holds `callLock`.
+    func closeOnUnprompted(_ message: (bytes: [UInt8], isText: Bool)) {
+        if message.isText, let parsed = try? JSONParser().parse(message.bytes), parsed["type"]?.stringValue == "error" {
+            let error = ServerError(data: parsed["data"] ?? .null)
+            if error.closesSession { return lose(because: .server(error)) }
+        }
+        let text = String(decoding: message.bytes.prefix(200), as: UTF8.self)
+        let what = message.isText ? "a message while no request was waiting for one (\(quoted(text)))" : "a binary frame while no request was waiting"
+        lose(because: .unexpectedAnswer(what), closeCode: 1002)
     }
 
     /// Marks the session closed after a failure that leaves the conversation unusable.

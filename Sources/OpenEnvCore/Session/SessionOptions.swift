@@ -19,11 +19,13 @@ public struct SessionOptions: Sendable, Equatable {
     /// Extra headers of the WebSocket upgrade (the reference client's `headers`), e.g.
     /// `Authorization` for a private Space; an `Authorization` here replaces the token's.
     public var headers: [String: String] = [:]
-    /// Seconds between keep-alive pings while the session is idle; nil sends none.
-    public var pingInterval: Double?
-    /// Seconds a keep-alive ping may wait for its pong before the session ends (nil: the
-    /// message time-out).
-    public var pingTimeout: Double?
+    /// Seconds between keep-alive pings while the session is idle (the reference client's and
+    /// websockets' default, 20); nil sends none. The engine's I/O loop sends them, and answers
+    /// the server's own pings, whatever the caller is doing.
+    public var pingInterval: Double? = 20
+    /// Seconds a keep-alive ping may wait for its pong before the session is taken for lost
+    /// (default 20); nil waits without limit.
+    public var pingTimeout: Double? = 20
 
     /// The defaults.
     public init() {}
@@ -57,8 +59,8 @@ public struct SessionOptions: Sendable, Equatable {
         }
         if let value = try seconds("connect_timeout") { connectTimeout = value }
         if let value = try seconds("message_timeout") { messageTimeout = value }
-        pingInterval = try seconds("ping_interval")
-        pingTimeout = try seconds("ping_timeout")
+        try Self.keepAlive("ping_interval", object["ping_interval"], into: &pingInterval)
+        try Self.keepAlive("ping_timeout", object["ping_timeout"], into: &pingTimeout)
         headers = try Self.headers(object["headers"])
         switch object["max_message_bytes"] {
         case nil, .null?: break
@@ -79,6 +81,17 @@ public struct SessionOptions: Sendable, Equatable {
         case nil, .null?: break
         case .bool(let value)?: standsForHubSpace = value
         default: throw .invalidArgument("option 'hub_space' must be true or false")
+        }
+    }
+
+    /// A keep-alive option: seconds, or 0 or false to switch it off; absent or null keeps `value`.
+    private static func keepAlive(_ key: String, _ given: JSONValue?, into value: inout Double?) throws(SessionError) {
+        switch given {
+        case nil, .null?: return
+        case .bool(false)?, .integer(0)?, .double(0)?: value = nil
+        case .integer(let seconds)? where seconds > 0: value = Double(seconds)
+        case .double(let seconds)? where seconds > 0 && seconds.isFinite: value = seconds
+        default: throw .invalidArgument("option '\(key)' must be a positive number of seconds, or 0 (or false) to switch it off")
         }
     }
 

@@ -16,6 +16,10 @@ protocol ByteStream: AnyObject, Sendable {
     /// Whether bytes were received that the socket no longer shows as readable (TLS records
     /// decrypted ahead), so epoll would not announce them.
     var hasBufferedBytes: Bool { get }
+    /// Whether a non-blocking read that gave `count` bytes into a buffer of `capacity` took all
+    /// that had arrived, so that epoll (edge-triggered) announces whatever comes next: a short
+    /// read of a socket does; a TLS layer, which reads a record at a time, never knows.
+    func readTookAll(_ count: Int, capacity: Int) -> Bool
     /// Whether one thread may write while another is blocked reading (plain TCP may; one TLS
     /// session must not be used by two threads at once).
     var permitsWriteDuringRead: Bool { get }

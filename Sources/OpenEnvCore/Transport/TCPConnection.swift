@@ -121,6 +121,8 @@ final class TCPConnection: ByteStream, @unchecked Sendable {
 
     var hasBufferedBytes: Bool { false }
 
+    func readTookAll(_ count: Int, capacity: Int) -> Bool { count < capacity }
+
     var permitsWriteDuringRead: Bool { true }
 
     func attemptWrite(_ bytes: UnsafeRawBufferPointer) throws(TransportError) -> Int {

@@ -74,6 +74,8 @@ final class TLSConnection: ByteStream, @unchecked Sendable {
 
     var hasBufferedBytes: Bool { lock.withLock { SSL_pending(ssl) > 0 } }
 
+    func readTookAll(_ count: Int, capacity: Int) -> Bool { false }
+
     var permitsWriteDuringRead: Bool { false }
 
     func attemptWrite(_ bytes: UnsafeRawBufferPointer) throws(TransportError) -> Int {

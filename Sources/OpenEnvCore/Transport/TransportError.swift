@@ -8,6 +8,9 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
     case timedOut(String, seconds: Double)
     /// The server closed or dropped the connection.
     case connectionClosed(String)
+    /// The connection was found dead between calls: the server went away while the session
+    /// was idle, or stopped answering the keep-alive pings.
+    case connectionLost(String)
     /// The server answered something the protocol does not allow.
     case protocolViolation(String)
     /// A message exceeded the configured maximum size.
@@ -35,6 +38,7 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
             return "Server not available at \(url): cannot connect (\(reason)). Is the environment server running there?"
         case .timedOut(let operation, let seconds): return "\(operation) timed out after \(formatSeconds(seconds))"
         case .connectionClosed(let reason): return "the server closed the connection: \(reason)"
+        case .connectionLost(let reason): return "the connection was lost \(reason); open a new session"
         case .protocolViolation(let reason): return "protocol error: \(reason)"
         case .messageTooLarge(let size, let limit):
             return "message of \(size) bytes exceeds the limit of \(limit) bytes; raise 'max_message_bytes' if it is expected"

@@ -25,8 +25,9 @@ final class WebSocketConnection: @unchecked Sendable {
     private(set) var closeReason: String?
     /// Pongs received so far: a keep-alive ping is answered once this grows.
     private(set) var pongsReceived = 0
-    /// A message that arrived while the I/O loop waited for a pong, kept for the next read.
-    private var heldMessage: (bytes: [UInt8], isText: Bool)?
+    /// Whether more bytes may wait in the socket behind the last non-blocking read, which epoll
+    /// (edge-triggered) will not announce again (see `ByteStream.readTookAll`).
+    private var mayHaveMore = false
 
     /// Frame masks: RFC 6455 asks for unpredictable masks so that proxies cannot be fooled;
     /// a generator seeded once from the system per connection gives that without a system
@@ -74,14 +75,14 @@ final class WebSocketConnection: @unchecked Sendable {
     var descriptor: Int32 { connection.descriptor }
 
     /// Ends the connection at once, from any thread; a blocked `receive` returns. The server
-    /// is told with a close frame (1001, going away) when one can go out without waiting:
-    /// no frame is being written or waits half-written, and the connection is not TLS (whose
-    /// session the blocked reader is using).
-    func abort() {
+    /// is told with a close frame (`code`: 1001, going away, by default; 1002 for a protocol
+    /// error) when one can go out without waiting: no frame is being written or waits
+    /// half-written, and the connection is not TLS (whose session the blocked reader is using).
+    func abort(code: UInt16 = 1001) {
         if connection.permitsWriteDuringRead && writeLock.tryLock() {
             if outputStart == output.count {
-                let goingAway = frame(opcode: 0x8, payload: [0x03, 0xE9])
-                _ = goingAway.withUnsafeBytes { try? connection.attemptWrite($0) }
+                let closing = frame(opcode: 0x8, payload: [UInt8(code >> 8), UInt8(code & 0xFF)])
+                _ = closing.withUnsafeBytes { try? connection.attemptWrite($0) }
             }
             writeLock.unlock()
         }
@@ -170,10 +171,6 @@ final class WebSocketConnection: @unchecked Sendable {
     /// The next message already received, answering pings with `pong` and a close frame with
     /// a close frame (best effort) before throwing `connectionClosed`.
     private func nextMessage(answeringPings pong: ([UInt8]) throws(TransportError) -> Void) throws(TransportError) -> (bytes: [UInt8], isText: Bool)? {
-        if let held = heldMessage {
-            heldMessage = nil
-            return held
-        }
         while let event = try decoder.next() {
             switch event {
             case .message(let bytes, let isText): return (bytes, isText)
@@ -201,9 +198,9 @@ final class WebSocketConnection: @unchecked Sendable {
 
     // MARK: The I/O loop's non-blocking calls
 
-    /// Whether received bytes wait that epoll will not announce: undecoded ones, or TLS
-    /// records decrypted ahead.
-    var hasUnreadBytes: Bool { heldMessage != nil || decoder.pendingBytes > 0 || connection.hasBufferedBytes }
+    /// Whether received bytes may wait that epoll will not announce: undecoded ones, TLS
+    /// records decrypted ahead, or more in the socket behind a read that filled the buffer.
+    var hasUnreadBytes: Bool { mayHaveMore || decoder.pendingBytes > 0 || connection.hasBufferedBytes }
 
     /// Queues one text message for `flushOutput`.
     func queue(text bytes: [UInt8]) throws(TransportError) {
@@ -245,33 +242,29 @@ final class WebSocketConnection: @unchecked Sendable {
         }
     }
 
-    /// Queues a ping for `flushOutput`; its pong shows as `pongsReceived` growing.
+    /// Queues a ping for `flushOutput`; its pong shows as `pongsReceived` growing, whoever
+    /// reads it (a blocking call, or the I/O loop).
     func queuePing() throws(TransportError) {
         guard !isClosed else { throw .connectionClosed(closeReason ?? "closed") }
         queue(opcode: 0x9, payload: [])
     }
 
-    /// Reads what has arrived without blocking, keeping any message for the next read, until
-    /// `pongsReceived` passes `count`; returns whether it has.
-    func pollPong(after count: Int) throws(TransportError) -> Bool {
-        while pongsReceived <= count {
-            guard heldMessage == nil, let message = try pollMessage() else { return pongsReceived > count }
-            heldMessage = message
-        }
-        return true
-    }
-
     /// Reads what has arrived without blocking and returns the next whole message, or nil
-    /// until more arrives. Pings are answered through the output queue.
+    /// until more arrives. Pings are answered through the output queue, pongs counted. Reads
+    /// until what had arrived is all taken (a short read of a plain socket shows it is: no
+    /// further `recv` to learn it).
     func pollMessage() throws(TransportError) -> (bytes: [UInt8], isText: Bool)? {
         guard !isClosed else { throw .connectionClosed(closeReason ?? "closed") }
         do throws(TransportError) {
+            var mayRead = true
             while true {
                 if let message = try nextMessage(answeringPings: { payload in queue(opcode: 0xA, payload: payload) }) {
                     _ = try flushOutput()
                     return message
                 }
-                let count = try connection.attemptRead(into: chunk)
+                let count = mayRead ? try connection.attemptRead(into: chunk) : 0
+                mayHaveMore = count > 0 && !connection.readTookAll(count, capacity: chunk.count)
+                mayRead = mayHaveMore
                 if count == 0 {
                     _ = try flushOutput()
                     return nil
