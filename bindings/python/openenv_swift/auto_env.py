@@ -81,6 +81,7 @@ class AutoEnv(Factory):
             client_class = engine_class(discovery.import_class(discovery.resolve(name, trust_remote_code), "module", "env_class"))
         timing = {key: kwargs.get(key, default) for key, default in _CLIENT_TIMING.items()}
         engine_only = {key: kwargs.pop(key) for key in _ENGINE_ONLY if key in kwargs}
+        engine_only.update(_pings_for_the_engine(kwargs))
         options = {**session_options(timing["connect_timeout_s"], timing["message_timeout_s"], timing["max_message_size_mb"]), **engine_only}
         launch = launch_options(wait_timeout=wait_timeout, env_vars=dict(env_vars or {}), base_url=base_url,
                                 docker_image=docker_image, **options)
@@ -151,6 +152,21 @@ class AutoEnv(Factory):
     def list_environments(cls) -> None:
         """Prints every installed environment, as the reference does."""
         print(discovery.listing("environments"))
+
+
+def _pings_for_the_engine(kwargs: Dict[str, Any]) -> Dict[str, Any]:
+    """openenv 0.10.0's keep-alive arguments (``websocket_ping_interval_s``,
+    ``websocket_ping_timeout_s``; None switches one off), taken out of ``kwargs`` as the
+    engine's own options where the installed reference's client takes none (openenv-core
+    0.3.0): its sessions are then kept alive as asked all the same."""
+    import inspect
+
+    from .seam import reference
+
+    if "websocket_ping_interval_s" in inspect.signature(reference().EnvClient.__init__).parameters:
+        return {}
+    names = {"websocket_ping_interval_s": "ping_interval", "websocket_ping_timeout_s": "ping_timeout"}
+    return {key: kwargs.pop(name) or 0 for name, key in names.items() if name in kwargs}
 
 
 def _client(client_class: type, name: str, launch: Dict[str, Any], options: Dict[str, Any], engine_only: Dict[str, Any],

@@ -16,6 +16,7 @@ answer to the oldest ``send`` not yet received, never another request's.
 from __future__ import annotations
 
 import collections
+import functools
 import json
 from typing import TYPE_CHECKING, Any, Awaitable, Deque, Dict, Mapping, Optional, Set, Union
 from urllib.parse import urlsplit, urlunsplit
@@ -32,12 +33,28 @@ _CLOSE_MESSAGE = b'{"type":"close"}'
 
 
 def _closed_error(message: str) -> Exception:
-    """The ``websockets`` exception a closed connection raises, carrying the engine's reason."""
+    """The ``websockets`` exception a closed connection raises (a ``ConnectionClosedError``),
+    saying the engine's reason: websockets' own would only say which close frames went by."""
+    return _closed_error_class()(message)
+
+
+@functools.lru_cache(maxsize=None)
+def _closed_error_class() -> type:
+    """``ConnectionClosedError`` with the engine's reason as its text (made on first use:
+    importing websockets is not free)."""
     from websockets.exceptions import ConnectionClosedError
 
-    error = ConnectionClosedError(None, None)
-    error.args = (message,)
-    return error
+    class EngineConnectionClosed(ConnectionClosedError):
+        """A connection the engine found closed, with why."""
+
+        def __init__(self, reason: str) -> None:
+            super().__init__(None, None)
+            self.args = (reason,)
+
+        def __str__(self) -> str:
+            return str(self.args[0])
+
+    return EngineConnectionClosed
 
 
 def _translated(error: Exception) -> Exception:
@@ -76,6 +93,8 @@ class EngineConnection:
         #: Whether the engine's I/O thread moves the session's bytes (it was opened blocking,
         #: not through an event loop's engine): its requests are then deferred (``_engine``).
         self._on_io_thread = engine is None
+        #: Whether :attr:`state` has let the client find out that the session was lost.
+        self._loss_reported = False
 
     @property
     def handle(self) -> Optional[int]:
@@ -97,10 +116,24 @@ class EngineConnection:
 
     @property
     def state(self) -> Any:
-        """``websockets.protocol.State.OPEN`` while open, else ``CLOSED``."""
+        """``websockets.protocol.State.OPEN`` while open, ``CLOSED`` once closed.
+
+        A session the server or a failure ended (while idle, say: see the engine's keep-alive)
+        reads ``OPEN`` once more, so that the client's next call reaches the engine and raises
+        how the session was lost. openenv 0.10.0's client, reading ``CLOSED`` at once, would
+        open a new session without a word and step a new episode behind its caller's back;
+        after that one loud failure, it may connect anew."""
         from websockets.protocol import State
 
-        return State.OPEN if self.open else State.CLOSED
+        handle = self._handle
+        if handle is None:
+            return State.CLOSED
+        if _native.is_open(handle):
+            return State.OPEN
+        if self._loss_reported:
+            return State.CLOSED
+        self._loss_reported = True
+        return State.OPEN
 
     async def send(self, message: Union[str, bytes]) -> None:
         """Sends one text message without waiting for anything; its answer is what a later
@@ -222,13 +255,11 @@ def options(
     additional_headers: Optional[Mapping[str, str]] = None,
     message_timeout: Optional[float] = None,
 ) -> Dict[str, Any]:
-    """The engine's session options for ``websockets.connect``'s arguments (None: no limit)."""
+    """The engine's session options for ``websockets.connect``'s arguments (None: no limit;
+    for the pings, as websockets: no pings, or no time-out for their pongs)."""
     engine: Dict[str, Any] = {"connect_timeout": open_timeout or 1e9, "message_timeout": message_timeout or 1e9,
-                              "max_message_bytes": max_size or (1 << 62)}
-    if ping_interval:
-        engine["ping_interval"] = ping_interval
-        if ping_timeout:
-            engine["ping_timeout"] = ping_timeout
+                              "max_message_bytes": max_size or (1 << 62),
+                              "ping_interval": ping_interval or 0, "ping_timeout": ping_timeout or 0}
     if additional_headers:
         engine["headers"] = dict(additional_headers.items() if hasattr(additional_headers, "items") else additional_headers)
     return engine

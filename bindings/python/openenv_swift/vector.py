@@ -59,7 +59,8 @@ class VectorEnv:
         if provider is not None and base_url is not None:
             raise InvalidArgumentError("give base_url (servers already running) or provider (servers to start), not both")
         timing = session_options(options.pop("connect_timeout_s", 10.0), options.pop("message_timeout_s", 60.0),
-                                 options.pop("max_message_size_mb", 100.0), options.pop("ca_file", None), options.pop("bearer_token", None))
+                                 options.pop("max_message_size_mb", 100.0), options.pop("ca_file", None), options.pop("bearer_token", None),
+                                 options.pop("websocket_ping_interval_s", 20.0), options.pop("websocket_ping_timeout_s", 20.0))
         if skip_install:
             hooks: Any = generic_client_class()(base_url="http://unused.invalid")  # its hooks only: never connected
         else:
