@@ -201,14 +201,15 @@ int main(int argc, char **argv) {
 
     /* Option numbers of every kind: refused when they make no sense, never a crash. */
     const char *refused[] = {"{\"headers\": {\"Host\": \"x\"}}", "{\"headers\": {\"X\": \"a\\r\\nB: c\"}}", "{\"headers\": []}",
-                             "{\"ping_interval\": 0}", "{\"ping_timeout\": -2}", "{\"hub_space\": 1}", "{\"message_timeout\": -1}", "{\"message_timeout\": 0}", "{\"connect_timeout\": \"10\"}",
+                             "{\"ping_interval\": -1}", "{\"ping_timeout\": -2}", "{\"ping_interval\": true}", "{\"hub_space\": 1}", "{\"message_timeout\": -1}", "{\"message_timeout\": 0}", "{\"connect_timeout\": \"10\"}",
                              "{\"max_message_bytes\": 1e30}", "{\"max_message_bytes\": -5}",
                              "{\"max_message_bytes\": 123456789012345678901234567890}", "{\"message_timeout\": 1e400}"};
     for (size_t index = 0; index < sizeof refused / sizeof *refused; index++) {
         openenv_env *extra = NULL;
         CHECK(openenv_connect(url, refused[index], &extra) == INVALID && extra == NULL, "options %s: %s", refused[index], openenv_last_error());
     }
-    const char *accepted[] = {"{\"message_timeout\": 1e300, \"connect_timeout\": 1.8e10}", "{\"max_message_bytes\": 9223372036854775807}"};
+    const char *accepted[] = {"{\"message_timeout\": 1e300, \"connect_timeout\": 1.8e10}", "{\"max_message_bytes\": 9223372036854775807}",
+                              "{\"ping_interval\": 0, \"ping_timeout\": false}"};
     for (size_t index = 0; index < sizeof accepted / sizeof *accepted; index++) {
         openenv_env *extra = NULL;
         CHECK(openenv_connect(url, accepted[index], &extra) == OPENENV_OK, "options %s: %s", accepted[index], openenv_last_error());
