@@ -227,6 +227,16 @@ int openenv_connect(const char *base_url, const char *options_json, openenv_env 
 int openenv_open_placed(const char *const *urls, size_t url_count, size_t count, const char *options_json, openenv_env **out_envs);
 
 /*
+ * openenv_open_placed, the sessions belonging to `queue`: when it is an event-loop queue
+ * (openenv_queue_new_inline), their bytes are moved by the thread that submits to and collects
+ * it, as for the sessions openenv_submit_open opens through it (a vector environment stepped
+ * by its caller's thread, with no hand-off to the engine's I/O thread). For any other queue, as
+ * openenv_open_placed.
+ */
+int openenv_queue_open_placed(openenv_queue *queue, const char *const *urls, size_t url_count, size_t count, const char *options_json,
+                              openenv_env **out_envs);
+
+/*
  * Opens a session with the installed environment `name` (any spelling), starting its server:
  * by default as a child process (python -m uvicorn <package>.server.app:app on 127.0.0.1 and
  * a free port, with the interpreter that owns the package); with "docker_image" or

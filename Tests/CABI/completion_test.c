@@ -183,6 +183,24 @@ int main(int argc, char **argv) {
     release(&done[0]);
 
     for (size_t index = 0; index < sessions; index++) CHECK(openenv_close(envs[index]) == OPENENV_OK, "close");
+    /* Sessions placed over servers for this queue: with an inline queue, this thread moves
+     * their bytes too (the server has room again: the sessions above are closed); every
+     * argument checked, out_envs NULL after a failure. */
+    const char *servers[] = {url};
+    openenv_env *placed[2] = {envs[0], envs[0]};
+    CHECK(openenv_queue_open_placed(NULL, servers, 1, 2, NULL, placed) == OPENENV_INVALID_ARGUMENT && placed[0] == NULL && placed[1] == NULL,
+          "queue_open_placed without a queue: %s", openenv_last_error());
+    CHECK(openenv_queue_open_placed((openenv_queue *)(uintptr_t)42, servers, 1, 2, NULL, placed) == OPENENV_INVALID_ARGUMENT,
+          "queue_open_placed with a queue never made");
+    CHECK(openenv_queue_open_placed(queue, servers, 1, 2, NULL, placed) == OPENENV_OK, "queue_open_placed: %s", openenv_last_error());
+    for (size_t index = 0; index < 2; index++)
+        CHECK(openenv_submit(placed[index], queue, OPENENV_OP_STATE, NULL, 500 + index) == OPENENV_OK, "submit on a placed session");
+    CHECK(collect_all(queue, done, 2) == 2 && done[0].status == OPENENV_OK && done[1].status == OPENENV_OK &&
+              strstr(done[0].json, "\"step_count\"") != NULL, "placed sessions answer through the queue");
+    release(&done[0]);
+    release(&done[1]);
+    for (size_t index = 0; index < 2; index++) CHECK(openenv_close(placed[index]) == OPENENV_OK, "close a placed session");
+
     CHECK(openenv_queue_free(queue) == OPENENV_OK, "queue_free");
     CHECK(openenv_queue_free(queue) == OPENENV_OK, "queue_free twice");
     CHECK(openenv_queue_free(NULL) == OPENENV_OK, "queue_free NULL");

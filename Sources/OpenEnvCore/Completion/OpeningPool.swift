@@ -9,10 +9,12 @@ public final class OpeningPool: @unchecked Sendable {
     private let jobs = JobQueue(threads: 16, name: "openenv-open")
 
     /// Runs `open` on the pool; `queue` receives a completion tagged `tag` carrying the session,
-    /// or whatever `open` threw. Sessions opened for an inline queue belong to its I/O loop.
-    public func submit(to queue: CompletionQueue, tag: UInt64, _ open: @escaping @Sendable () throws -> EnvSession) {
+    /// or whatever `open` threw. Sessions opened for an inline queue (`home`, else `queue`)
+    /// belong to its I/O loop.
+    public func submit(to queue: CompletionQueue, tag: UInt64, belongingTo home: CompletionQueue? = nil,
+                       _ open: @escaping @Sendable () throws -> EnvSession) {
         jobs.add {
-            let outcome = SessionLoop.$forNewSessions.withValue(queue.inlineLoop) { Result { Completion.Value.session(try open()) } }
+            let outcome = SessionLoop.$forNewSessions.withValue((home ?? queue).inlineLoop) { Result { Completion.Value.session(try open()) } }
             queue.post(Completion(tag: tag, outcome: outcome))
         }
     }

@@ -335,6 +335,7 @@ final class SessionLoop: @unchecked Sendable {
                 timerDue = .max
             } else if let session = sessions[ready]?.session {
                 onlyIdleReads = onlyIdleReads && session.submissions.current == nil && session.submissions.head >= session.submissions.pending.count
+                if events[index].events & Self.hangUpEvents != 0 { session.socket.announceHangUp() }
                 pump(session, readable: true)
             } else if let loop = inlineLoops[ready] {
                 inlineLoopIsReady(loop)
@@ -554,6 +555,9 @@ final class SessionLoop: @unchecked Sendable {
     /// Edge-triggered readability and hang-ups; writability is asked for only while needed,
     /// since every ACK that frees send buffer space would otherwise wake the loop.
     private static let readEvents = EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
+
+    /// What epoll reports of a peer's hang-up, or an error, on a socket.
+    private static let hangUpEvents = EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue
 
     /// Asks epoll to report (`watching`) or not the session's socket's readability; hang-ups
     /// and writability wanted are reported either way.

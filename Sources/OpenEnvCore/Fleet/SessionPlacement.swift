@@ -16,6 +16,9 @@ public struct SessionPlacement: Sendable {
     public private(set) var full: [String: Int?] = [:]
     /// Servers that could not be reached, with why.
     public private(set) var unreachable: [String: SessionError] = [:]
+    /// The event-loop queue whose thread moves the bytes of the sessions this placement opens
+    /// (a vector environment's, driven by its caller); nil: the engine's I/O thread.
+    public var home: CompletionQueue?
     private var next = 0
 
     /// A placement over `urls` (at least one).
@@ -65,7 +68,7 @@ public struct SessionPlacement: Sendable {
         }
         for (index, url) in targets.enumerated() {
             let options = options
-            OpeningPool.shared.submit(to: queue, tag: UInt64(index)) { try EnvSession(baseURL: url, options: options) }
+            OpeningPool.shared.submit(to: queue, tag: UInt64(index), belongingTo: home) { try EnvSession(baseURL: url, options: options) }
         }
         var opened: [(Int, EnvSession)] = []
         var remaining = targets.count

@@ -28,6 +28,10 @@ final class WebSocketConnection: @unchecked Sendable {
     /// Whether more bytes may wait in the socket behind the last non-blocking read, which epoll
     /// (edge-triggered) will not announce again (see `ByteStream.readTookAll`).
     private var mayHaveMore = false
+    /// Whether epoll has announced the peer's hang-up (or an error): from then on a short read
+    /// proves nothing (the end, or the reset, may wait behind the bytes read), so reads go on
+    /// until the socket says so.
+    private var hangUpAnnounced = false
 
     /// Frame masks: RFC 6455 asks for unpredictable masks so that proxies cannot be fooled;
     /// a generator seeded once from the system per connection gives that without a system
@@ -202,6 +206,11 @@ final class WebSocketConnection: @unchecked Sendable {
     /// records decrypted ahead, or more in the socket behind a read that filled the buffer.
     var hasUnreadBytes: Bool { mayHaveMore || decoder.pendingBytes > 0 || connection.hasBufferedBytes }
 
+    /// Notes that epoll announced the peer's hang-up or an error on the socket (see `hangUpAnnounced`).
+    func announceHangUp() {
+        hangUpAnnounced = true
+    }
+
     /// Queues one text message for `flushOutput`.
     func queue(text bytes: [UInt8]) throws(TransportError) {
         guard !isClosed else { throw .connectionClosed(closeReason ?? "closed") }
@@ -263,7 +272,7 @@ final class WebSocketConnection: @unchecked Sendable {
                     return message
                 }
                 let count = mayRead ? try connection.attemptRead(into: chunk) : 0
-                mayHaveMore = count > 0 && !connection.readTookAll(count, capacity: chunk.count)
+                mayHaveMore = count > 0 && (hangUpAnnounced || !connection.readTookAll(count, capacity: chunk.count))
                 mayRead = mayHaveMore
                 if count == 0 {
                     _ = try flushOutput()

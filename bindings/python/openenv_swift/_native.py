@@ -102,6 +102,7 @@ _SIGNATURES: Dict[str, list] = {
     "openenv_submit_flush": [],
     "openenv_run_batch": [ctypes.c_int, ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_char_p), ctypes.c_size_t, ctypes.POINTER(Completion)],
     "openenv_open_placed": [ctypes.POINTER(ctypes.c_char_p), ctypes.c_size_t, ctypes.c_size_t, _TEXT, ctypes.POINTER(ctypes.c_void_p)],
+    "openenv_queue_open_placed": [_HANDLE, ctypes.POINTER(ctypes.c_char_p), ctypes.c_size_t, ctypes.c_size_t, _TEXT, ctypes.POINTER(ctypes.c_void_p)],
 }
 
 _lock = threading.Lock()

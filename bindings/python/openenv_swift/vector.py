@@ -1,10 +1,10 @@
 """Many sessions of one environment stepped together, in the spirit of Gymnasium's
-``make_vec`` and EnvPool: ``step(actions)`` sends every request before waiting and releases
-the GIL once; ``send``/``recv`` give EnvPool's asynchronous mode."""
+``make_vec`` and EnvPool: ``step(actions)`` sends every request before waiting (the servers
+start on the first while the others go out) and parses each answer as it comes, waiting with
+the GIL released; ``send``/``recv`` give EnvPool's asynchronous mode."""
 
 from __future__ import annotations
 
-import ctypes
 import json
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
@@ -13,6 +13,7 @@ from .client import generic_client_class, session_options
 from .errors import InvalidArgumentError, OpenEnvError
 from .fleet import ProvidedServers
 from .placement import Placement
+from .vector_queue import VectorQueue
 
 
 class VectorEnvError(OpenEnvError, RuntimeError):
@@ -31,15 +32,16 @@ class VectorEnvError(OpenEnvError, RuntimeError):
 
 
 class VectorEnv:
-    """``num_envs`` sessions of one environment, each running its own episode."""
+    """``num_envs`` sessions of one environment, each running its own episode.
 
-    def __init__(self, handles: List[int], hooks: Any, opener: Optional[Callable[[int], List[int]]] = None,
+    Its sessions' bytes are moved by the thread that calls it (see :mod:`.vector_queue`): use
+    one from one thread at a time."""
+
+    def __init__(self, queue: VectorQueue, handles: List[int], hooks: Any, opener: Optional[Callable[[int], List[int]]] = None,
                  servers: Optional[ProvidedServers] = None) -> None:
+        self._queue = queue
         self._handles = handles
         self._hooks = hooks
-        self._lib = _native.library()
-        self._envs = (ctypes.c_void_p * len(handles))(*handles)
-        self._queue: Optional[ctypes.c_void_p] = None
         self._in_flight: Dict[int, bool] = {}
         #: Opens replacement sessions for lost ones (``reopen=True``), else None.
         self._opener = opener
@@ -66,26 +68,29 @@ class VectorEnv:
         else:
             hooks = discovery.import_class(discovery.resolve(name, options.pop("trust_remote_code", False)), "module", "env_class")
             hooks = hooks.__new__(hooks)  # the package's hooks only: never connected
-        opener: Callable[[int], List[int]]
+        if isinstance(base_url, (list, tuple)) and not base_url:
+            raise InvalidArgumentError("base_url is an empty list; give at least one server URL")
+        launch_keys = _launch_keys(options)
+        queue = VectorQueue()
         servers: Optional[ProvidedServers] = None
-        if provider is not None:
-            servers = ProvidedServers(provider, name, _launch_keys(options))
-            try:
-                placement = Placement(servers.start(num_servers or 1), timing, lambda: servers.start(1)[0], num_servers)  # type: ignore[union-attr]
-                handles = placement.open(num_envs)
-            except BaseException:
+        try:
+            opener: Callable[[int], List[int]]
+            if provider is not None:
+                servers = ProvidedServers(provider, name, launch_keys)
+                started = servers
+                placement = Placement(servers.start(num_servers or 1), timing, queue, lambda: started.start(1)[0], num_servers)
+                opener = placement.open
+            elif isinstance(base_url, (list, tuple)):
+                opener = Placement(list(base_url), timing, queue).open
+            else:
+                launch = _native.launch_options(base_url=base_url, **timing, **launch_keys)
+                opener = lambda count: queue.open_from_env(name, launch, count)  # noqa: E731
+            return cls(queue, opener(num_envs), hooks, opener if reopen else None, servers)
+        except BaseException:
+            if servers is not None:
                 servers.stop_all()
-                raise
-            return cls(handles, hooks, placement.open if reopen else None, servers)
-        if isinstance(base_url, (list, tuple)):
-            if not base_url:
-                raise InvalidArgumentError("base_url is an empty list; give at least one server URL")
-            placement = Placement(list(base_url), timing)
-            opener = placement.open
-        else:
-            launch = _native.launch_options(base_url=base_url, **timing, **_launch_keys(options))
-            opener = lambda count: _open_from_env(name, launch, count)  # noqa: E731
-        return cls(opener(num_envs), hooks, opener if reopen else None)
+            queue.free()
+            raise
 
     @property
     def num_envs(self) -> int:
@@ -97,6 +102,11 @@ class VectorEnv:
         """Each session's server, by env id."""
         return [_native.call_text("openenv_base_url", handle) for handle in self._handles]
 
+    def is_open(self, env_id: int) -> bool:
+        """Whether env ``env_id``'s session can still be used (its server, a failure, or its
+        keep-alive may have ended it; the next call on it then says why)."""
+        return _native.is_open(self._handles[env_id])
+
     def reset(self, seed: Union[None, int, Sequence[Optional[int]]] = None, **kwargs: Any) -> List[Any]:
         """Resets every environment; ``seed`` (an int gives env ``i`` the seed ``seed + i``, a
         list one seed each) and ``kwargs`` go to each reset. One result per environment."""
@@ -104,16 +114,18 @@ class VectorEnv:
         if len(seeds) != self.num_envs:
             raise InvalidArgumentError(f"seed has {len(seeds)} entries for {self.num_envs} environments")
         frames = [json.dumps({"type": "reset", "data": {**kwargs, **({} if value is None else {"seed": value})}}).encode() for value in seeds]
-        return self._batch(frames, self._hooks._parse_result)
+        return self._round(frames, self._hooks._parse_result)
 
     def step(self, actions: Sequence[Any]) -> List[Any]:
-        """Steps every environment with its action, all requests sent before any answer is
-        awaited. One result per environment, in order."""
-        return self._batch(self._step_frames(actions, range(self.num_envs)), self._hooks._parse_result)
+        """Steps every environment with its action. Every message is made first (an action
+        that cannot be sent fails the call before any environment steps); then each goes out
+        on its own, and each answer is parsed as it comes, while the servers work on the
+        others. One result per environment, in order."""
+        return self._round(self._step_frames(actions, range(self.num_envs)), self._hooks._parse_result)
 
     def state(self) -> List[Any]:
         """Every environment's state."""
-        return self._batch([_STATE_FRAME] * self.num_envs, self._hooks._parse_state)
+        return self._round([_STATE_FRAME] * self.num_envs, self._hooks._parse_state)
 
     def send(self, actions: Sequence[Any], env_ids: Optional[Sequence[int]] = None) -> None:
         """Sends actions to some environments without waiting (EnvPool's asynchronous mode);
@@ -124,42 +136,34 @@ class VectorEnv:
                 raise InvalidArgumentError(f"env id {env_id} is out of range 0..{self.num_envs - 1}")
             if env_id in self._in_flight:
                 raise InvalidArgumentError(f"env {env_id} has an action in flight; recv its result first")
-        frames = self._step_frames(actions, ids)
-        if self._queue is None:
-            self._queue = ctypes.c_void_p()
-            status = self._lib.openenv_queue_new(ctypes.byref(self._queue))
-            if status != _native.OK:
-                _native._raise(self._lib, status)
-        for env_id, frame in zip(ids, frames):
-            status = self._lib.openenv_submit(self._handles[env_id], self._queue, _native.OP_MESSAGE, frame, env_id)
-            if status != _native.OK:
-                _native._raise(self._lib, status)
+        for env_id, frame in zip(ids, self._step_frames(actions, ids)):
+            self._queue.submit(self._handles[env_id], frame, env_id)
             self._in_flight[env_id] = True
 
     def recv(self, min_results: int = 1, timeout: Optional[float] = None) -> List[Tuple[int, Any]]:
         """The results that have come, as ``(env_id, result)`` pairs: at least ``min_results``
         (fewer if ``timeout`` seconds pass first), or all in flight if fewer are."""
         wanted = min(min_results, len(self._in_flight))
-        if self._queue is None or wanted <= 0:
+        if wanted <= 0:
             return []
         import time
 
         deadline = None if timeout is None else time.monotonic() + timeout
         results: List[Tuple[int, Any]] = []
         errors: Dict[int, Exception] = {}
-        completions = (_native.Completion * max(1, len(self._in_flight)))()
-        count = ctypes.c_size_t()
+        parse = self._hooks._parse_result
         while len(results) + len(errors) < wanted:
             remaining = -1.0 if deadline is None else max(0.0, deadline - time.monotonic())
-            self._lib.openenv_collect(self._queue, completions, len(completions), remaining, ctypes.byref(count))
-            env_ids = [int(completions[index].tag) for index in range(count.value)]
-            parsed, failed = _results(self._lib, completions[:count.value], self._hooks._parse_result)
-            for index, (env_id, result) in enumerate(zip(env_ids, parsed)):
+            arrived = self._queue.collect(len(self._in_flight), remaining)
+            texts = []
+            for env_id, outcome in arrived:
                 self._in_flight.pop(env_id, None)
-                if index in failed:
-                    errors[env_id] = failed[index]
+                if isinstance(outcome, Exception):
+                    errors[env_id] = outcome
                 else:
-                    results.append((env_id, result))
+                    texts.append((env_id, outcome))
+            answers = json.loads("[" + ",".join(text for _, text in texts) + "]") if texts else []
+            results += [(env_id, parse(answer.get("data", {}))) for (env_id, _), answer in zip(texts, answers)]
             if deadline is not None and time.monotonic() >= deadline:
                 break
         if errors:
@@ -173,9 +177,7 @@ class VectorEnv:
             _native.close(handle)
         if self._servers is not None:
             self._servers.stop_all()
-        if self._queue is not None:
-            self._lib.openenv_queue_free(self._queue)
-            self._queue = None
+        self._queue.free()
 
     def __enter__(self) -> "VectorEnv":
         return self
@@ -193,16 +195,10 @@ class VectorEnv:
         payload = self._hooks._step_payload
         return [_STEP_HEAD + json.dumps(payload(action)).encode() + b"}" for action in actions]
 
-    def _batch(self, frames: List[bytes], parse: Any) -> List[Any]:
+    def _round(self, frames: List[bytes], parse: Any) -> List[Any]:
         if not self._handles:
             raise InvalidArgumentError("the vector environment is closed")
-        count = len(frames)
-        payloads = (ctypes.c_char_p * count)(*frames)
-        completions = (_native.Completion * count)()
-        status = self._lib.openenv_run_batch(_native.OP_MESSAGE, self._envs, payloads, count, completions)
-        if status != _native.OK:
-            _native._raise(self._lib, status)
-        results, errors = _results(self._lib, completions, parse)
+        results, errors = self._queue.round(self._handles, frames, parse)
         if errors:
             raise VectorEnvError(errors, results, self._reopen_lost(errors))
         return results
@@ -225,7 +221,6 @@ class VectorEnv:
         for env_id, handle in zip(lost, fresh):
             _native.close(self._handles[env_id])
             self._handles[env_id] = handle
-            self._envs[env_id] = handle
         return lost
 
 
@@ -233,32 +228,6 @@ class VectorEnv:
 _STEP_HEAD = b'{"type": "step", "data": '
 #: The state message's text.
 _STATE_FRAME = b'{"type": "state"}'
-
-
-def _results(lib: ctypes.CDLL, completions: Sequence[_native.Completion], parse: Any) -> Tuple[List[Any], Dict[int, Exception]]:
-    """Takes (and frees) ``completions``: the package's result for each (``parse`` of the
-    answer's ``data``; None where it failed) and the failures by index. The answers are read
-    with one ``json.loads`` over all of them, which costs half as much as one call each; the
-    engine has checked each to be one whole JSON object."""
-    outcomes = [_native.take_completion(lib, completion) for completion in completions]
-    errors = {index: outcome for index, outcome in enumerate(outcomes) if isinstance(outcome, Exception)}
-    answers = iter(json.loads("[" + ",".join(outcome for outcome in outcomes if not isinstance(outcome, Exception)) + "]"))
-    results = [None if index in errors else parse(next(answers).get("data", {})) for index in range(len(outcomes))]
-    return results, errors
-
-
-def _open_from_env(name: str, launch: Dict[str, Any], count: int) -> List[int]:
-    """``count`` sessions of environment ``name`` on servers found or started as ``from_env``
-    does; none is left open if one fails."""
-    handles: List[int] = []
-    try:
-        for _ in range(count):
-            handles.append(_native.open_session("openenv_from_env", name, dict(launch)))
-    except BaseException:
-        for handle in handles:
-            _native.close(handle)
-        raise
-    return handles
 
 
 def _launch_keys(options: Dict[str, Any]) -> Dict[str, Any]:

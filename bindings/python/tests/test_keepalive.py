@@ -223,7 +223,7 @@ class Vector(Face):
         return [(state.episode_id, state.step_count) for state in self.envs.state()]
 
     def is_open(self) -> bool:
-        return all(_native.is_open(handle) for handle in self.envs._handles)
+        return all(self.envs.is_open(env_id) for env_id in range(self.envs.num_envs))
 
     def close(self) -> None:
         self.envs.close()
