@@ -10,7 +10,9 @@ episode of steps of {"message": "hello"}), side by side in one run, interleaved:
 - openenv_swift: the same K clients under asyncio.gather (the engine as their connection);
 - openenv_swift: make_vec(K).step, round after round;
 - openenv_swift: make_vec's send/recv (EnvPool's asynchronous mode), the recipe of the README:
-  the loop works on the first K/2 results while the other half still steps.
+  the loop works on the first K/2 results while the other half still steps;
+- the option make_vec does not take: rounds moved by the engine's I/O thread while the caller
+  waits (openenv_run_batch), then parsed all at once.
 
 Each row: steps/s and client CPU per step (user + system), the median and spread of its
 ratios to the reference run beside it, and its share of the ceiling run beside it.
@@ -66,10 +68,41 @@ envs.close()
 report(done, elapsed, latencies, before, after)
 """
 
+# The other way a blocking round can go, measured beside make_vec's: the engine's I/O thread
+# moves the bytes (sessions opened blocking, one openenv_run_batch a round) and the caller
+# waits for it, then parses every answer (make_vec's way until issue 36).
+IO_THREAD_BATCH = COMMON + """
+import ctypes, json
+from openenv_swift import AutoEnv, _native
+hooks = AutoEnv.make_vec("many", num_envs=1, base_url={urls!r}, skip_install=True)
+parse, payload = hooks._hooks._parse_result, hooks._hooks._step_payload
+hooks.close()
+lib, urls = _native.library(), {urls!r}
+handles = [_native.open_session("openenv_connect", urls[index % len(urls)], {{}}) for index in range({sessions})]
+envs = (ctypes.c_void_p * {sessions})(*handles)
+completions = (_native.Completion * {sessions})()
+def run(frames):
+    lib.openenv_run_batch(_native.OP_MESSAGE, envs, (ctypes.c_char_p * {sessions})(*frames), {sessions}, completions)
+    texts = [_native.take_completion(lib, completion) for completion in completions]
+    return [parse(answer.get("data", {{}})) for answer in json.loads("[" + ",".join(texts) + "]")]
+run([b'{{"type": "reset", "data": {{}}}}'] * {sessions})
+actions = [{{"message": "hello"}}] * {sessions}
+latencies = []
+before, started = cpu(), time.perf_counter()
+for _ in range({rounds}):
+    round_started = time.perf_counter()
+    run([b'{{"type": "step", "data": ' + json.dumps(payload(action)).encode() + b"}}" for action in actions])
+    latencies.append((time.perf_counter() - round_started) * 1e6)
+elapsed, after = time.perf_counter() - started, cpu()
+for handle in handles:
+    _native.close(handle)
+report({rounds} * {sessions}, elapsed, latencies, before, after)
+"""
+
 CEILING = "ceiling: C, every session always in flight"
 REFERENCE = "reference: async clients under gather"
 ROWS = [CEILING, REFERENCE, "openenv_swift: async clients under gather", "openenv_swift: make_vec(...).step",
-        "openenv_swift: make_vec send/recv, K/2 at a time"]
+        "openenv_swift: make_vec send/recv, K/2 at a time", "option: rounds through the I/O thread (openenv_run_batch)"]
 
 
 @contextlib.contextmanager
@@ -129,6 +162,7 @@ def run_configuration(sessions: int, server_count: int, rounds: int, repeats: in
             ROWS[2]: [PYTHON, "-c", GATHER.format(imports=SWIFT_IMPORTS, urls=urls, sessions=sessions, rounds=steps)],
             ROWS[3]: [PYTHON, "-c", VECTOR.format(urls=urls, sessions=sessions, rounds=steps)],
             ROWS[4]: [PYTHON, "-c", RECIPE.format(urls=urls, sessions=sessions, rounds=steps)],
+            ROWS[5]: [PYTHON, "-c", IO_THREAD_BATCH.format(urls=urls, sessions=sessions, rounds=steps)],
         }
         runs: dict[str, list[dict]] = {name: [] for name in commands}
         for _ in range(repeats):
