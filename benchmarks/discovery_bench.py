@@ -24,8 +24,9 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 import synthetic_site  # noqa: E402
 
-PYTHON = str(REPO / ".venv" / "bin" / "python")
-TEMPLATE = REPO / ".work" / "envs" / "parrot_env"
+PYTHON = sys.executable
+#: The parrot_env that set-up made with this venv's own `openenv init`.
+TEMPLATE = REPO / ".work" / "envs" / Path(sys.prefix).name / "parrot_env"
 
 
 def wall(command: list[str], env: dict[str, str]) -> float:

@@ -3,12 +3,10 @@ through its sync wrapper) against openenv_swift (the same package client with th
 its connection, awaited and through .sync()), and the plain Swift and C loops, one after another against the same
 server in one run. Prints a Markdown report with ratios.
 
-Run: .venv/bin/python benchmarks/step_bench.py [--steps 5000] [--nio]   (after scripts/setup.sh)
+Run: .venv/bin/python benchmarks/step_bench.py [--steps 5000] [--baseline DIR]   (after scripts/setup.sh)
 (openenv-core 0.3.0), or .venv-openenv-0.10/bin/python ... for openenv 0.10.0; every client
-runs in the interpreter that runs this script.
-
---nio also builds benchmarks/nio_transport (a SwiftNIO WebSocket client, the measured
-alternative to the engine's blocking socket transport) and adds its two loops.
+runs in the interpreter that runs this script. --baseline adds the openenv_swift rows again,
+run from another checkout of this repository (built with `swift build -c release`): before/after.
 """
 
 from __future__ import annotations
@@ -23,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Optional
 
 REPO = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
@@ -123,17 +122,19 @@ action = ParrotAction(message="hello")
 """
 
 
-def measure(command: list[str]) -> dict:
-    return json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+def measure(command: list[str], environment: Optional[dict] = None) -> dict:
+    return json.loads(subprocess.run(command, check=True, capture_output=True, text=True, env=environment).stdout)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--steps", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--nio", action="store_true", help="also measure the SwiftNIO transport (builds benchmarks/nio_transport)")
+    parser.add_argument("--baseline", type=Path, help="another checkout of this repository, built (swift build -c release): "
+                        "its openenv_swift rows run beside the installed ones")
     arguments = parser.parse_args()
     steps, rounds = arguments.steps, arguments.rounds
+    from many_bench import baseline_environment
     from servers import Server
 
     compiler = shutil.which("cc") or "gcc"
@@ -142,9 +143,6 @@ def main() -> None:
         library = REPO / ".build" / "release"
         subprocess.run([compiler, "-O2", "-I", str(REPO / "include"), str(REPO / "benchmarks" / "step_loop.c"), "-L", str(library),
                         "-lopenenv", f"-Wl,-rpath,{library}", "-o", str(loop)], check=True)
-        nio_package = REPO / "benchmarks" / "nio_transport"
-        if arguments.nio:
-            subprocess.run(["swift", "build", "-c", "release", "--package-path", str(nio_package)], check=True, stdout=subprocess.DEVNULL)
         server = Server("parrot_env.server.app:app")
         try:
             url = server.url
@@ -158,15 +156,16 @@ def main() -> None:
                                                      "--steps", str(steps), "--action", '{"message": "hello"}'],
                 "C loop (libopenenv.so)": [str(loop), url, '{"message": "hello"}', str(steps)],
             }
-            if arguments.nio:
-                nio_loop = str(nio_package / ".build" / "release" / "nio-step-loop")
-                for mode, label in [("blocking", "SwiftNIO, blocking caller (what the FFI needs)"), ("async", "SwiftNIO, async (NIOAsyncChannel)")]:
-                    commands[label] = [nio_loop, mode, "127.0.0.1", str(server.port), str(steps), '{"message": "hello"}']
+            environments: dict[str, dict] = {}
+            if arguments.baseline is not None:
+                for name in ["openenv_swift (Python)", "openenv_swift, awaited"]:
+                    commands[f"baseline {name}"] = commands[name]
+                    environments[f"baseline {name}"] = baseline_environment(arguments.baseline)
             # Rounds interleave the clients, so drift in the machine's speed hits all of them alike.
             samples: dict[str, list[dict]] = {name: [] for name in commands}
             for _ in range(rounds):
                 for name, command in commands.items():
-                    samples[name].append(measure(command))
+                    samples[name].append(measure(command, environments.get(name)))
             rows = {name: {key: statistics.median(sample[key] for sample in runs) for key in runs[0]} for name, runs in samples.items()}
         finally:
             server.stop()

@@ -55,8 +55,11 @@ class RawSocketConnection:
                 size, start = struct.unpack("!H", self.buffer[2:4])[0], 4
             if len(self.buffer) < start + size:
                 return
-            message, self.buffer = self.buffer[start:start + size], self.buffer[start + size:]
-            self.answers.popleft().set_result(message.decode())
+            opcode, message, self.buffer = self.buffer[0] & 0x0F, self.buffer[start:start + size], self.buffer[start + size:]
+            if opcode == 0x9:  # the server's keep-alive ping (a slow run outlasts its interval): pong, masked with zeros
+                self.sock.send(bytes([0x8A, 0x80 | size]) + b"\\0\\0\\0\\0" + message)
+            elif opcode == 0x1:
+                self.answers.popleft().set_result(message.decode())
     def recv(self):
         return self.answers[0]
     async def close(self, *arguments):
