@@ -46,7 +46,7 @@ make_venv() {  # make_venv DIR REQUIREMENT...: installs what changed since the l
   fi
   if [ "$(cat "$venv/.requirements" 2>/dev/null)" != "$*" ]; then
     log "installing $* into $venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check "$@"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --no-compile "$@"
     echo "$*" >"$venv/.requirements"
   fi
 }
