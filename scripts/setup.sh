@@ -54,13 +54,25 @@ venvs=(.venv-openenv-0.10)
 if $demo; then
   make_venv .venv-openenv-0.10 "openenv==0.10.0" setuptools wheel
 else
+  # The virtualenvs install at once (pip mostly waits on the network).
   venvs+=(.venv)
-  make_venv .venv-openenv-0.10 "openenv==0.10.0" setuptools wheel pytest pytest-xdist
+  installs=()
+  make_venv .venv-openenv-0.10 "openenv==0.10.0" setuptools wheel pytest pytest-xdist &
+  installs+=($!)
   # Ray, for openenv_swift.ray (the wheel's "ray" extra) and its test, in .venv only: the Ray
   # path starts servers and never touches the installed reference's client.
-  make_venv .venv "openenv-core==0.3.0" setuptools wheel pytest pytest-xdist "ray>=2.9"
+  make_venv .venv "openenv-core==0.3.0" setuptools wheel pytest pytest-xdist "ray>=2.9" &
+  installs+=($!)
   # The packaging tools the tests run: a package index server, the manylinux and metadata checks.
-  make_venv .venv-tools pypiserver auditwheel twine trove-classifiers
+  make_venv .venv-tools pypiserver auditwheel twine trove-classifiers &
+  installs+=($!)
+  # Every CPython 3.10 to 3.13 found here, each with openenv 0.10.0 and a parrot_env, for the
+  # tests that install the wheel from a package index under each.
+  bash scripts/setup_pythons.sh &
+  installs+=($!)
+  for install in "${installs[@]}"; do
+    wait "$install"
+  done
 fi
 
 if ! wait "$build"; then
@@ -85,7 +97,4 @@ for venv in "${venvs[@]}"; do
     "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps --no-build-isolation "$envs/parrot_env"
   fi
 done
-# Every CPython 3.10 to 3.13 found here, each with openenv 0.10.0 and that parrot_env, for the
-# tests that install the wheel from a package index under each.
-$demo || bash scripts/setup_pythons.sh "$work/envs/.venv-openenv-0.10/parrot_env"
 log "set-up done"

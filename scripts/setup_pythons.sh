@@ -1,14 +1,12 @@
 #!/usr/bin/env bash
 # Finds every CPython 3.10 to 3.13 on this machine (pyenv's versions, then python3.X on PATH)
-# and makes, for each, .work/pythons/3.X: a virtualenv with openenv 0.10.0 and the parrot_env
-# at PARROT_SOURCE, the reference and the environment that the tests installing the wheel from a
-# package index put beside it (bindings/python/tests/test_index_install.py). Those are the
-# Python versions the package declares (pyproject.toml's classifiers); one not found here is
-# not tested, and the test comparing the two fails. Safe to run again.
-#   bash scripts/setup_pythons.sh PARROT_SOURCE
+# and makes, for each, .work/pythons/3.X: a virtualenv with openenv 0.10.0 and a parrot_env
+# made by its `openenv init`, the reference and the environment that the tests installing the
+# wheel from a package index put beside it (bindings/python/tests/test_index_install.py). Those
+# are the Python versions the package declares (pyproject.toml's classifiers); one not found
+# here is not tested, and the test comparing the two fails. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-parrot=${1:?usage: $0 PARROT_SOURCE (a parrot_env made by openenv init)}
 pythons=.work/pythons
 mkdir -p "$pythons"
 
@@ -38,8 +36,9 @@ for version in 3.10 3.11 3.12 3.13; do
   (
     rm -rf "$venv"
     "$python" -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check "openenv==0.10.0" setuptools wheel
-    "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps --no-build-isolation "$parrot"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --no-compile "openenv==0.10.0" setuptools wheel
+    (cd "$venv" && bin/openenv init parrot_env >/dev/null)
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps --no-build-isolation "$venv/parrot_env"
     echo "$python openenv==0.10.0 parrot_env" >"$venv/.requirements"
   ) &
   pids+=($!)
