@@ -10,7 +10,7 @@ LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 VERSION := $(shell bash scripts/build_library.sh --version)
 MAJOR := $(firstword $(subst ., ,$(VERSION)))
-LIBRARY := .build-ship/release/libopenenv.so
+LIBRARY := .build/release/libopenenv.so
 
 .PHONY: all library install uninstall
 

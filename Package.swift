@@ -12,7 +12,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        // OpenSSL linked statically (see its module map), so no pkg-config: its -lssl would link the shared library.
+        .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CLinux"),
         // libyaml for openenv.yaml (see YAMLReader for why not Yams).
         .systemLibrary(name: "CYAML", providers: [.apt(["libyaml-dev"])]),

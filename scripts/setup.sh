@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Sets up a working copy: the Python virtualenvs (below), a release build
-# of the Swift engine, the openenv_swift wheel built and installed into each, and a real example
-# environment made by `openenv init` and pip-installed into each. Safe to run again.
+# Sets up a working copy: the Python virtualenvs (below), the release build of the Swift
+# engine (scripts/build_library.sh, built while the virtualenvs install), the openenv_swift
+# wheel built and installed into each, and a real example environment made by `openenv init`
+# and pip-installed into each. Safe to run again.
+#   bash scripts/setup.sh --demo   what scripts/demo.sh needs: .venv-openenv-0.10 only
+#   bash scripts/setup.sh          what scripts/test.sh needs: that, and the rest below
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 work="$root/.work"
 mkdir -p "$work"
+demo=false
+[ "${1:-}" = "--demo" ] && demo=true
 
 log() { printf '==> %s\n' "$*" >&2; }
 
@@ -23,41 +28,64 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# Two virtualenvs, one per OpenEnv release users have: .venv with openenv-core 0.3.0 (the
-# whole Python suite runs there) and .venv-openenv-0.10 with openenv 0.10.0 (the suite runs
-# there too, but for the files scripts/test.sh names). Each gets the openenv_swift wheel and a parrot_env made by its own
-# reference's `openenv init`.
-make_venv() {  # make_venv DIR REQUIREMENT
-  local venv=$1 requirement=$2
+# The release build (libopenenv.so and the openenv-swift CLI), in the background while pip works.
+log "building the Swift engine (release) and the openenv-swift CLI, log in $work/build.log"
+bash scripts/build_library.sh >"$work/build.log" 2>&1 &
+build=$!
+
+# Two virtualenvs, one per OpenEnv release users have: .venv-openenv-0.10 with openenv 0.10.0
+# (today's; the demo runs there, and the Python suite but for the files scripts/test.sh names)
+# and, for the tests, .venv with openenv-core 0.3.0 (the whole Python suite runs there). Each
+# gets the openenv_swift wheel and a parrot_env made by its own reference's `openenv init`.
+make_venv() {  # make_venv DIR REQUIREMENT...: installs what changed since the last time
+  local venv=$1
+  shift
   if [ ! -x "$venv/bin/python" ]; then
     log "creating $venv"
     python3 -m venv "$venv"
   fi
-  if ! "$venv/bin/python" -c "import openenv.core, pytest, wheel, setuptools" 2>/dev/null \
-      || [ "$("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("'"${requirement%%==*}"'"))' 2>/dev/null)" != "${requirement##*==}" ]; then
-    log "installing $requirement, pytest, setuptools and wheel into $venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check "$requirement" pytest setuptools wheel
+  if [ "$(cat "$venv/.requirements" 2>/dev/null)" != "$*" ]; then
+    log "installing $* into $venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --no-compile "$@"
+    echo "$*" >"$venv/.requirements"
   fi
 }
-make_venv .venv "openenv-core==0.3.0"
-make_venv .venv-openenv-0.10 "openenv==0.10.0"
-
-# Ray, for openenv_swift.ray (the wheel's "ray" extra) and its test, in .venv only: the Ray
-# path starts servers and never touches the installed reference's client.
-if ! .venv/bin/python -c "import ray" 2>/dev/null; then
-  log "installing ray into .venv (the wheel's ray extra)"
-  .venv/bin/pip install --quiet --disable-pip-version-check "ray>=2.9"
+venvs=(.venv-openenv-0.10)
+if $demo; then
+  make_venv .venv-openenv-0.10 "openenv==0.10.0" setuptools wheel
+else
+  # The virtualenvs install at once (pip mostly waits on the network).
+  venvs+=(.venv)
+  installs=()
+  make_venv .venv-openenv-0.10 "openenv==0.10.0" setuptools wheel pytest pytest-xdist &
+  installs+=($!)
+  # Ray, for openenv_swift.ray (the wheel's "ray" extra) and its test, in .venv only: the Ray
+  # path starts servers and never touches the installed reference's client.
+  make_venv .venv "openenv-core==0.3.0" setuptools wheel pytest pytest-xdist "ray>=2.9" &
+  installs+=($!)
+  # The packaging tools the tests run: a package index server, the manylinux and metadata checks.
+  make_venv .venv-tools pypiserver auditwheel twine trove-classifiers &
+  installs+=($!)
+  # Every CPython 3.10 to 3.13 found here, each with openenv 0.10.0 and a parrot_env, for the
+  # tests that install the wheel from a package index under each.
+  bash scripts/setup_pythons.sh &
+  installs+=($!)
+  for install in "${installs[@]}"; do
+    wait "$install"
+  done
 fi
 
-log "building the Swift engine (release) and the openenv-swift CLI"
-swift build -c release --product openenv >&2
-swift build -c release --product openenv-swift >&2
+if ! wait "$build"; then
+  cat "$work/build.log" >&2
+  echo "the release build failed (its log is above)" >&2
+  exit 1
+fi
 
 log "building the openenv_swift wheel (the shipped libopenenv.so inside)"
 rm -rf "$work/wheel"
-.venv/bin/python -m pip wheel --quiet --disable-pip-version-check --no-deps -w "$work/wheel" ./bindings/python
+.venv-openenv-0.10/bin/python -m pip wheel --quiet --disable-pip-version-check --no-deps -w "$work/wheel" ./bindings/python
 
-for venv in .venv .venv-openenv-0.10; do
+for venv in "${venvs[@]}"; do
   log "installing the wheel into $venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps --force-reinstall "$work"/wheel/swift_openenv-*.whl
   if ! "$venv/bin/python" -c "import parrot_env" 2>/dev/null; then

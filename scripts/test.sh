@@ -1,19 +1,66 @@
 #!/usr/bin/env bash
-# Sets up (scripts/setup.sh) and runs every test: the Swift suites, plain and under
-# AddressSanitizer and ThreadSanitizer (scripts/sanitizers.sh), then the Python suite (which
-# also compiles and runs the C programs against libopenenv.so, and the fuzz targets) under
-# openenv-core 0.3.0, and again under openenv 0.10.0.
+# Sets up (scripts/setup.sh) and runs every test, in two streams at once:
+#   swift:  the Swift suites under AddressSanitizer, then under ThreadSanitizer
+#           (scripts/sanitizers.sh; every suite runs there, so there is no plain `swift test`)
+#   python: the Python suite (which also compiles and runs the C programs against libopenenv.so
+#           and the fuzz targets, installs the wheel and the sdist from a local package index
+#           under every CPython the set-up found, and runs the index tools' checks) under
+#           openenv-core 0.3.0, then again under openenv 0.10.0; each on two pytest-xdist
+#           workers, a test file per worker.
+# Each stream's output goes to .work/test-logs/STREAM.log, printed when both are done; each
+# phase's time goes to .work/test-logs/times.txt, printed last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
-swift test
-bash scripts/sanitizers.sh all
-.venv/bin/python -m pytest bindings/python/tests -q
-# The same suite under today's OpenEnv (openenv 0.10.0), in the second venv set-up made, but
-# for the files that never touch the installed reference (the C programs, the fuzz targets, the
-# WebSocket conformance server, the Ray fleet, which only starts servers) and the discovery
-# comparisons with openenv-core 0.3.0's own rules (test_packaging.py; test_reference_rows.py
-# compares get_env_info with 0.10.0's).
+logs=.work/test-logs
+rm -rf "$logs"
+mkdir -p "$logs"
+start=$SECONDS
+
+phase() {  # phase NAME COMMAND...: runs COMMAND, notes its time and result
+  local name=$1 began=$SECONDS status=0
+  shift
+  echo "==> $name" >&2
+  "$@" || status=$?
+  echo "$name: $((SECONDS - began)) s$([ "$status" -eq 0 ] || echo ", failed (exit $status)")" >>"$logs/times.txt"
+  return "$status"
+}
+
+phase "set-up (scripts/setup.sh)" bash scripts/setup.sh
+
 tests=bindings/python/tests
-.venv-openenv-0.10/bin/python -m pytest "$tests" -q --ignore="$tests/test_c_abi.py" --ignore="$tests/test_fuzz.py" \
-    --ignore="$tests/test_websocket_conformance.py" --ignore="$tests/test_packaging.py" --ignore="$tests/test_ray.py"
+python_stream() {
+  local status=0
+  phase "Python suite under openenv-core 0.3.0" .venv/bin/python -m pytest "$tests" -q -n 2 --dist loadfile || status=1
+  # The same suite under today's OpenEnv (openenv 0.10.0), in the second venv set-up made, but
+  # for the files that never touch the installed reference (the C programs, the fuzz targets,
+  # the WebSocket conformance server, the Ray fleet, which only starts servers, the package as
+  # installed from an index, which makes virtualenvs of its own) and the discovery comparisons
+  # with openenv-core 0.3.0's own rules (test_packaging.py; test_reference_rows.py compares
+  # get_env_info with 0.10.0's).
+  phase "Python suite under openenv 0.10.0" .venv-openenv-0.10/bin/python -m pytest "$tests" -q -n 2 --dist loadfile \
+      --ignore="$tests/test_c_abi.py" --ignore="$tests/test_fuzz.py" --ignore="$tests/test_websocket_conformance.py" \
+      --ignore="$tests/test_packaging.py" --ignore="$tests/test_ray.py" --ignore="$tests/test_index_install.py" || status=1
+  return "$status"
+}
+swift_stream() {
+  local status=0
+  phase "Swift suites under AddressSanitizer" bash scripts/sanitizers.sh address || status=1
+  phase "Swift suites under ThreadSanitizer" bash scripts/sanitizers.sh thread || status=1
+  return "$status"
+}
+
+python_stream >"$logs/python.log" 2>&1 &
+python=$!
+swift_stream >"$logs/swift.log" 2>&1 &
+swift=$!
+status=0
+wait "$swift" || status=1
+wait "$python" || status=1
+for stream in swift python; do
+  echo "==> $stream stream ($logs/$stream.log)"
+  cat "$logs/$stream.log"
+done
+echo "total: $((SECONDS - start)) s" >>"$logs/times.txt"
+echo "==> times"
+cat "$logs/times.txt"
+exit "$status"

@@ -1,29 +1,32 @@
 """The PEP 517 build backend of the openenv-swift wheel.
 
-``pip install ./bindings/python`` (or ``pip wheel``) comes here: the backend builds the shipped
-``libopenenv.so`` with ``scripts/build_library.sh`` (a release build with the Swift runtime
-linked in), and writes a wheel holding the ``openenv_swift`` package and that library. It needs
-nothing from PyPI, so it also builds offline.
+``pip install ./bindings/python`` (or ``pip wheel``), and ``pip install`` of the source
+distribution it writes, come here: the backend builds the shipped ``libopenenv.so`` with
+``scripts/build_library.sh`` (a release build with the Swift runtime, libyaml and OpenSSL linked
+in), and writes a wheel holding the ``openenv_swift`` package and that library. It needs nothing
+from PyPI, so it also builds offline.
 
 The version has one home, ``Sources/OpenEnvCore/Version.swift`` (``openenv_version()``); the
-name, summary, Python requirement and license come from ``pyproject.toml``, the long
-description from the repository's README. The wheel is tagged ``py3-none-<platform>``: the
-library is loaded with ctypes, so it serves any Python 3 on this platform, and it is not a
-manylinux wheel because it links the system's OpenSSL.
+name, summary, Python requirement, license, classifiers, URLs and extras come from
+``pyproject.toml``, the long description from the repository's README. The wheel is tagged
+``py3-none-manylinux_2_X_<machine>``: the library is loaded with ctypes, so it serves any
+Python 3, and X is the newest glibc symbol version the built library needs, read from it.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import io
+import platform
 import re
 import shutil
 import subprocess
 import sys
-import sysconfig
+import tarfile
 import zipfile
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -58,33 +61,58 @@ def version() -> str:
     return result.stdout.strip()
 
 
-def project() -> Dict[str, object]:
+def project() -> Dict[str, Any]:
     """The ``[project]`` table of pyproject.toml."""
     text = (BINDING / "pyproject.toml").read_text()
     if tomllib is not None:
         return tomllib.loads(text)["project"]
-    table: Dict[str, object] = {}  # Python 3.10: the flat string keys this file uses
-    section = text.split("[project]", 1)[1].split("\n[", 1)[0]
-    for key, value in re.findall(r'^([\w-]+)\s*=\s*"([^"]*)"', section, re.M):
-        table[key] = value
-    license_text = re.search(r'^license\s*=\s*\{\s*text\s*=\s*"([^"]*)"', section, re.M)
-    if license_text:
-        table["license"] = {"text": license_text.group(1)}
-    if "[project.optional-dependencies]" in text:  # extra = ["requirement", ...], one per line
-        extras = text.split("[project.optional-dependencies]", 1)[1].split("\n[", 1)[0]
-        table["optional-dependencies"] = {key: re.findall(r'"([^"]*)"', value)
-                                          for key, value in re.findall(r'^([\w-]+)\s*=\s*\[([^\]]*)\]', extras, re.M)}
-    return table
+    return _parse_project(text)
 
 
-def platform_tag() -> str:
-    """This platform's wheel tag (``linux_x86_64``)."""
-    return re.sub(r"[-.]", "_", sysconfig.get_platform())
+def _parse_project(text: str) -> Dict[str, Any]:
+    """Python 3.10, which has no tomllib: the subset of TOML the ``[project]`` tables of
+    pyproject.toml use (strings, arrays of strings, ``{ text = "..." }``, and the
+    ``[project.urls]`` and ``[project.optional-dependencies]`` tables of those)."""
+    text = re.sub(r'(?m)^\s*#.*$|\s+#[^"\n]*$', "", text)
+    tables: Dict[str, Dict[str, Any]] = {}
+    for header, body in re.findall(r'(?ms)^\[([\w.-]+)\]\s*\n(.*?)(?=^\[|\Z)', text):
+        table: Dict[str, Any] = {}
+        for key, value in re.findall(r'(?ms)^"?([\w.-]+)"?\s*=\s*(\[.*?\]|\{.*?\}|"[^"\n]*")', body):
+            if value.startswith("["):
+                table[key] = re.findall(r'"([^"]*)"', value)
+            elif value.startswith("{"):
+                table[key] = dict(re.findall(r'(\w+)\s*=\s*"([^"]*)"', value))
+            else:
+                table[key] = value[1:-1]
+        tables[header] = table
+    result = tables["project"]
+    for name in ("urls", "optional-dependencies"):
+        if f"project.{name}" in tables:
+            result[name] = tables[f"project.{name}"]
+    return result
 
 
-def wheel_name() -> str:
-    """The file name of the wheel this backend builds here."""
-    return f"{DISTRIBUTION}-{version()}-py3-none-{platform_tag()}.whl"
+def needed_glibc(library: Path) -> Tuple[int, int]:
+    """The newest glibc symbol version ``library`` needs, as (2, minor), read from its version
+    needs (``readelf``, from binutils, which the Swift toolchain needs anyway)."""
+    result = subprocess.run(["readelf", "--version-info", "--wide", str(library)], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BuildError(f"cannot read the symbol versions of {library} with readelf (binutils): {result.stderr.strip()}")
+    versions = [(int(major), int(minor)) for major, minor in re.findall(r"Name: GLIBC_(\d+)\.(\d+)", result.stdout)]
+    return max(versions, default=(2, 17))
+
+
+def platform_tag(library: Path) -> str:
+    """The wheel's platform tag for ``library``: the lowest manylinux its glibc symbol versions
+    allow (never below manylinux_2_17, the oldest policy installers still know), on this
+    machine's architecture."""
+    major, minor = needed_glibc(library)
+    return f"manylinux_{major}_{max(minor, 17) if major == 2 else minor}_{platform.machine()}"
+
+
+def wheel_name(library: Path) -> str:
+    """The file name of the wheel this backend builds here around ``library``."""
+    return f"{DISTRIBUTION}-{version()}-py3-none-{platform_tag(library)}.whl"
 
 
 def build_library() -> Path:
@@ -99,24 +127,34 @@ def build_library() -> Path:
 
 
 def metadata() -> str:
-    """The wheel's METADATA (core metadata 2.1)."""
+    """The core metadata (2.4) of the wheel's METADATA and the sdist's PKG-INFO."""
     table = project()
     lines = [
-        "Metadata-Version: 2.1",
+        "Metadata-Version: 2.4",
         f"Name: {table['name']}",
         f"Version: {version()}",
         f"Summary: {table['description']}",
         f"Requires-Python: {table['requires-python']}",
-        f"License: {table['license']['text']}",  # type: ignore[index]
-        "Home-page: https://github.com/meta-pytorch/OpenEnv",
-        "Classifier: Programming Language :: Python :: 3",
-        "Classifier: Operating System :: POSIX :: Linux",
+        f"License-Expression: {table['license']}",
+        *(f"License-File: {name}" for name in table.get("license-files", [])),
+        f"Keywords: {','.join(table.get('keywords', []))}",
+        *(f"Classifier: {classifier}" for classifier in table.get("classifiers", [])),
+        *(f"Project-URL: {label}, {url}" for label, url in table.get("urls", {}).items()),
         "Description-Content-Type: text/markdown",
     ]
-    for extra, requirements in table.get("optional-dependencies", {}).items():  # type: ignore[union-attr]
+    for extra, requirements in table.get("optional-dependencies", {}).items():
         lines.append(f"Provides-Extra: {extra}")
         lines += [f'Requires-Dist: {requirement}; extra == "{extra}"' for requirement in requirements]
     return "\n".join(lines) + "\n\n" + (REPOSITORY / "README.md").read_text()
+
+
+def license_files() -> List[Tuple[str, Path]]:
+    """(name, file) for each of pyproject's ``license-files``, found at the repository's root."""
+    files = [(name, REPOSITORY / name) for name in project().get("license-files", [])]
+    missing = [str(path) for _, path in files if not path.is_file()]
+    if missing:
+        raise BuildError(f"the license file {', '.join(missing)} is missing")
+    return files
 
 
 def package_files() -> List[Tuple[str, Path]]:
@@ -132,13 +170,14 @@ def _record_line(name: str, data: bytes) -> str:
 
 def write_wheel(directory: Path, library: Path) -> str:
     """Writes the wheel into ``directory``; its file name."""
-    name = wheel_name()
+    name = wheel_name(library)
     dist_info = f"{DISTRIBUTION}-{version()}.dist-info"
     entries: List[Tuple[str, bytes, int]] = [(arcname, path.read_bytes(), 0o644) for arcname, path in package_files()]
     entries.append((f"{PACKAGE}/libopenenv.so", library.read_bytes(), 0o755))
     entries.append((f"{PACKAGE}_engine.pth", STARTUP_HOOK.encode(), 0o644))
     entries.append((f"{dist_info}/METADATA", metadata().encode(), 0o644))
-    wheel = f"Wheel-Version: 1.0\nGenerator: openenv_swift_build\nRoot-Is-Purelib: false\nTag: py3-none-{platform_tag()}\n"
+    entries += [(f"{dist_info}/licenses/{name}", path.read_bytes(), 0o644) for name, path in license_files()]
+    wheel = f"Wheel-Version: 1.0\nGenerator: openenv_swift_build\nRoot-Is-Purelib: false\nTag: py3-none-{platform_tag(library)}\n"
     entries.append((f"{dist_info}/WHEEL", wheel.encode(), 0o644))
     entries.append((f"{dist_info}/top_level.txt", f"{PACKAGE}\n".encode(), 0o644))
     record = [_record_line(arcname, data) for arcname, data, _ in entries] + [f"{dist_info}/RECORD,,"]
@@ -153,6 +192,45 @@ def write_wheel(directory: Path, library: Path) -> str:
     return name
 
 
+#: What the source distribution holds, beside PKG-INFO and its top-level pyproject.toml: the
+#: Swift package (its test target's folder too, which Package.swift names) and this binding.
+SDIST_CONTENTS = ("Package.swift", "Sources", "Tests", "include", "scripts/build_library.sh", "README.md", "CHANGELOG.md",
+                  "bindings/python/pyproject.toml", "bindings/python/build_backend", f"bindings/python/{PACKAGE}")
+
+
+def sdist_files() -> List[Tuple[str, Path]]:
+    """(path in the sdist, file) for every file of ``SDIST_CONTENTS`` and the license files."""
+    files: List[Tuple[str, Path]] = [(name, path) for name, path in license_files()]
+    for entry in SDIST_CONTENTS:
+        path = REPOSITORY / entry
+        if not path.exists():
+            raise BuildError(f"{path} is missing: build the source distribution from a checkout of openenv-swift")
+        found = [path] if path.is_file() else sorted(item for item in path.rglob("*") if item.is_file() and "__pycache__" not in item.parts)
+        files += [(item.relative_to(REPOSITORY).as_posix(), item) for item in found]
+    return files
+
+
+def sdist_pyproject() -> str:
+    """The sdist's top-level pyproject.toml: the binding's, with the backend found at its place
+    in the tree, so that pip builds a wheel from the unpacked sdist as from the checkout."""
+    text = (BINDING / "pyproject.toml").read_text()
+    return text.replace('backend-path = ["build_backend"]', 'backend-path = ["bindings/python/build_backend"]')
+
+
+def write_sdist(directory: Path) -> str:
+    """Writes the source distribution into ``directory``; its file name."""
+    root = f"{DISTRIBUTION}-{version()}"
+    entries = [("PKG-INFO", metadata().encode(), 0o644), ("pyproject.toml", sdist_pyproject().encode(), 0o644)]
+    entries += [(name, path.read_bytes(), 0o755 if path.stat().st_mode & 0o100 else 0o644) for name, path in sdist_files()]
+    directory.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(directory / f"{root}.tar.gz", "w:gz", format=tarfile.PAX_FORMAT) as archive:
+        for name, data, mode in entries:
+            info = tarfile.TarInfo(f"{root}/{name}")
+            info.size, info.mode, info.mtime = len(data), mode, 1577836800  # fixed, as the wheel's
+            archive.addfile(info, io.BytesIO(data))
+    return f"{root}.tar.gz"
+
+
 # PEP 517 hooks.
 
 def get_requires_for_build_wheel(config_settings: Optional[dict] = None) -> List[str]:
@@ -160,9 +238,22 @@ def get_requires_for_build_wheel(config_settings: Optional[dict] = None) -> List
     return []
 
 
+def get_requires_for_build_sdist(config_settings: Optional[dict] = None) -> List[str]:
+    """Nothing from PyPI."""
+    return []
+
+
 def build_wheel(wheel_directory: str, config_settings: Optional[dict] = None, metadata_directory: Optional[str] = None) -> str:
     """Builds libopenenv.so and the wheel; the wheel's file name."""
     try:
         return write_wheel(Path(wheel_directory), build_library())
+    except BuildError as error:
+        raise SystemExit(f"error: {error}") from None
+
+
+def build_sdist(sdist_directory: str, config_settings: Optional[dict] = None) -> str:
+    """Writes the source distribution (no build needed); its file name."""
+    try:
+        return write_sdist(Path(sdist_directory))
     except BuildError as error:
         raise SystemExit(f"error: {error}") from None

@@ -13,8 +13,9 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import pytest
 
@@ -27,9 +28,24 @@ LIBRARY = REPO / ".build" / "release" / "libopenenv.so"
 
 
 @pytest.fixture(scope="session", autouse=True)
-def private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Keeps the discovery cache of the whole run out of the user's home."""
+def private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keeps the discovery caches of the whole run, the engine's and the reference's, out of the
+    user's: the reference never revalidates its cache (openenv 0.10.0's under XDG_CACHE_HOME,
+    openenv-core 0.3.0's in the temporary folder), so one left by earlier use of OpenEnv would
+    answer for this run's environments. Its processes and this one get private folders (the
+    temporary one short: Ray puts its sockets' paths there)."""
     os.environ["OPENENV_SWIFT_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    saved = os.environ.get("TMPDIR"), tempfile.tempdir
+    temporary = tempfile.mkdtemp(prefix="oe-")
+    os.environ["TMPDIR"] = tempfile.tempdir = temporary
+    yield
+    tempfile.tempdir = saved[1]
+    if saved[0] is None:
+        del os.environ["TMPDIR"]
+    else:
+        os.environ["TMPDIR"] = saved[0]
+    shutil.rmtree(temporary, ignore_errors=True)
 
 
 def run(command: list[str], **kwargs) -> subprocess.CompletedProcess:

@@ -110,3 +110,10 @@ def test_info_describes_a_hub_space() -> None:
     bad = cli("info", "a/b/c")
     assert bad.returncode == 1
     assert "expected exactly 'owner/space'" in bad.stderr
+
+
+def test_version_is_the_one_the_package_declares() -> None:
+    result = subprocess.run([CLI, "--version"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    declared = subprocess.run(["bash", str(REPO / "scripts" / "build_library.sh"), "--version"], capture_output=True, text=True).stdout
+    assert result.stdout.strip() == declared.strip() != ""

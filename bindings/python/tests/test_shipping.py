@@ -1,8 +1,10 @@
 """What users install: the shipped libopenenv.so, the wheel, the C install and the Swift package.
 
-The shipped library must load where no Swift toolchain is installed. Those tests hide the
-toolchain's folder from one command (``unshare -m`` with an empty tmpfs mounted over it, which
-needs root); where that cannot be done they are skipped, saying why.
+The shipped library must load where no Swift toolchain and no system OpenSSL are installed.
+Those tests hide the toolchain's folder and OpenSSL's libraries from one command (installs.py:
+``unshare -m`` with an empty tmpfs or /dev/null mounted over them, which needs root); where
+that cannot be done they are skipped, saying why. (The installs from a package index, the
+sdist and the index tools' checks are in test_index_install.py.)
 """
 
 from __future__ import annotations
@@ -16,37 +18,19 @@ import sysconfig
 import zipfile
 from email.parser import Parser
 from pathlib import Path
-from typing import List
 
 import pytest
 
 from conftest import REPO, VENV, ChildVenv, run
+from installs import EPISODE, SYSTEM_OPENSSL, FreshVenv, hiding, toolchain_folder, without_toolchain
+from servers import Server
 
 sys.path.insert(0, str(REPO / "bindings" / "python" / "build_backend"))
 import openenv_swift_build as backend  # noqa: E402
 
-PARROT_SOURCE = REPO / ".work" / "envs" / "parrot_env"
 PURELIB = sysconfig.get_paths()["purelib"]
-# What the shipped library may need at run time: the C and C++ runtimes and the system OpenSSL.
-ALLOWED_NEEDED = {"libc.so.6", "libm.so.6", "libstdc++.so.6", "libgcc_s.so.1", "ld-linux-x86-64.so.2", "libssl.so.3", "libcrypto.so.3"}
-
-
-def toolchain_folder() -> Path:
-    """The Swift toolchain's root (``/opt/swift`` for ``/opt/swift/usr/bin/swift``)."""
-    swift = shutil.which("swift")
-    assert swift is not None, "swift is not on PATH"
-    return Path(swift).resolve().parents[2]
-
-
-def without_toolchain(command: List[str]) -> List[str]:
-    """``command`` run with an empty folder mounted over the toolchain's, in a private mount
-    namespace; skips the test where that cannot be done."""
-    folder = toolchain_folder()
-    probe = subprocess.run(["unshare", "-m", "sh", "-c", f"mount -t tmpfs none {folder} && test -z \"$(ls -A {folder})\""],
-                           capture_output=True, text=True)
-    if probe.returncode != 0:
-        pytest.skip(f"cannot hide the toolchain at {folder} (unshare -m and mount need root): {probe.stderr.strip()}")
-    return ["unshare", "-m", "sh", "-c", 'mount -t tmpfs none "$0" && exec "$@"', str(folder), *command]
+# What the shipped library may need at run time: the C and C++ runtimes (the manylinux policy's).
+ALLOWED_NEEDED = {"libc.so.6", "libm.so.6", "libstdc++.so.6", "libgcc_s.so.1", "ld-linux-x86-64.so.2"}
 
 
 @pytest.fixture(scope="module")
@@ -69,13 +53,14 @@ def header_functions() -> set:
     return set(re.findall(r"\b(openenv_\w+)\s*\(", text))
 
 
-def test_the_exported_symbols_are_the_headers_functions(shipped_library: Path) -> None:
+def test_the_dynamic_symbols_are_the_headers_functions(shipped_library: Path) -> None:
+    # Every defined symbol of the dynamic symbol table, local or global: a name the version
+    # script hid but the linker kept there (as gold keeps Swift's) shows the engine's insides.
     lines = run(["nm", "-D", "--defined-only", str(shipped_library)]).stdout.splitlines()
-    exported = {line.split()[-1] for line in lines if re.match(r"^\S+ [A-Z] ", line)}
-    assert exported == header_functions()
+    assert {line.split()[-1] for line in lines} == header_functions()
 
 
-def test_the_library_needs_only_the_c_runtime_and_openssl(shipped_library: Path) -> None:
+def test_the_library_needs_only_the_c_runtime(shipped_library: Path) -> None:
     dynamic = run(["readelf", "-d", str(shipped_library)]).stdout
     needed = set(re.findall(r"\(NEEDED\)\s+Shared library: \[(.+?)\]", dynamic))
     assert needed <= ALLOWED_NEEDED, f"needs {sorted(needed - ALLOWED_NEEDED)}"
@@ -83,9 +68,21 @@ def test_the_library_needs_only_the_c_runtime_and_openssl(shipped_library: Path)
     assert str(toolchain_folder()) not in dynamic  # no RUNPATH into the toolchain
 
 
+def test_the_manylinux_tag_is_the_newest_glibc_version_the_library_needs(shipped_library: Path) -> None:
+    needed = run(["objdump", "-T", str(shipped_library)]).stdout
+    newest = max(int(minor) for minor in re.findall(r"\(GLIBC_2\.(\d+)", needed))
+    assert backend.platform_tag(shipped_library) == f"manylinux_2_{newest}_x86_64"
+
+
+def test_the_python_3_10_pyproject_reader_reads_what_tomllib_reads() -> None:
+    tomllib = pytest.importorskip("tomllib")
+    text = (REPO / "bindings" / "python" / "pyproject.toml").read_text()
+    assert backend._parse_project(text) == tomllib.loads(text)["project"]
+
+
 def test_the_wheel_holds_the_package_and_the_library_with_correct_metadata(wheel: Path, shipped_library: Path) -> None:
     version = backend.version()
-    assert wheel.name == f"swift_openenv-{version}-py3-none-{backend.platform_tag()}.whl"
+    assert wheel.name == f"swift_openenv-{version}-py3-none-{backend.platform_tag(shipped_library)}.whl"
     assert wheel.stat().st_size < 15 * 1024 * 1024
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
@@ -93,30 +90,19 @@ def test_the_wheel_holds_the_package_and_the_library_with_correct_metadata(wheel
         tags = archive.read(f"swift_openenv-{version}.dist-info/WHEEL").decode()
         record = archive.read(f"swift_openenv-{version}.dist-info/RECORD").decode()
         library = archive.read("openenv_swift/libopenenv.so")
+        license_text = archive.read(f"swift_openenv-{version}.dist-info/licenses/LICENSE")
     sources = {f"openenv_swift/{path.name}" for path in (REPO / "bindings" / "python" / "openenv_swift").iterdir() if path.suffix == ".py"}
     assert sources | {"openenv_swift/py.typed", "openenv_swift/libopenenv.so"} <= names
     assert library == shipped_library.read_bytes()
-    assert (metadata["Name"], metadata["Version"], metadata["Requires-Python"], metadata["License"]) == ("swift-openenv", version, ">=3.10", "BSD-3-Clause")
+    assert license_text == (REPO / "LICENSE").read_bytes()
+    assert (metadata["Name"], metadata["Version"], metadata["Requires-Python"], metadata["License-Expression"], metadata["License-File"]) \
+        == ("swift-openenv", version, ">=3.10", "BSD-3-Clause", "LICENSE")
     assert metadata.get_all("Provides-Extra") == ["ray"] and metadata.get_all("Requires-Dist") == ['ray>=2.9; extra == "ray"']
+    assert metadata.get_all("Project-URL") == ["OpenEnv, https://github.com/meta-pytorch/OpenEnv"]
+    assert "Operating System :: POSIX :: Linux" in metadata.get_all("Classifier")
     assert metadata.get_payload() == (REPO / "README.md").read_text()
-    assert f"Tag: py3-none-{backend.platform_tag()}" in tags and "Root-Is-Purelib: false" in tags
+    assert f"Tag: py3-none-{backend.platform_tag(shipped_library)}" in tags and "Root-Is-Purelib: false" in tags
     assert all(f"{name}," in record for name in names)
-
-
-EPISODE = """
-import asyncio, json, openenv_swift
-from openenv_swift import AutoEnv
-from parrot_env import ParrotAction
-
-async def episode():
-    async with AutoEnv.from_env("parrot", wait_timeout=60) as env:
-        await env.reset()
-        return (await env.step(ParrotAction(message="from the wheel"))).observation.echoed_message
-
-info = AutoEnv.get_env_info("parrot")
-print(json.dumps({"file": openenv_swift.__file__, "version": openenv_swift.__version__, "env_class": info["env_class"],
-                  "echo": asyncio.run(episode())}))
-"""
 
 
 def test_the_wheel_works_in_a_fresh_venv_with_the_toolchain_hidden(wheel: Path, tmp_path: Path) -> None:
@@ -133,6 +119,32 @@ def test_the_wheel_works_in_a_fresh_venv_with_the_toolchain_hidden(wheel: Path, 
     answer = json.loads(result.stdout)
     assert Path(answer["file"]).parent == venv.site_packages / "openenv_swift"
     assert answer == dict(answer, version=backend.version(), env_class="ParrotEnv", echo="from the wheel")
+
+
+def test_the_wheels_library_runs_an_episode_where_the_systems_openssl_cannot_be_found(wheel: Path, tmp_path: Path, cc: str) -> None:
+    # The library of the wheel installed in a fresh venv, driven by the C episode program: Python
+    # cannot run there (its ssl module needs the system's OpenSSL, and the reference's client
+    # and server import it), so the server runs outside, and the client inside, with OpenSSL's
+    # libraries and the toolchain hidden.
+    venv = FreshVenv(Path(sys.executable), tmp_path / "fresh")
+    run([str(venv.python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps", str(wheel)])
+    library = venv.site_packages / "openenv_swift" / "libopenenv.so"
+    linked = tmp_path / "lib"  # the soname's link to it, as make install makes
+    linked.mkdir()
+    (linked / "libopenenv.so.0").symlink_to(library)
+    program = tmp_path / "episode_test"
+    run([cc, "-std=c11", "-D_DEFAULT_SOURCE", "-I", str(REPO / "include"), str(REPO / "Tests" / "CABI" / "episode_test.c"),
+         str(library), f"-Wl,-rpath,{linked}", "-lpthread", "-o", str(program)])
+    probe = subprocess.run(hiding([str(VENV / "bin" / "python"), "-c", "import ctypes; ctypes.CDLL('libssl.so.3')"], files=SYSTEM_OPENSSL),
+                           capture_output=True, text=True)
+    assert probe.returncode != 0 and "libssl.so.3" in probe.stderr  # the system's OpenSSL is out of reach there
+    server = Server("parrot_env.server.app:app")
+    try:
+        result = run(hiding([str(program), server.url, "no OpenSSL", "3"], folders=[toolchain_folder()], files=SYSTEM_OPENSSL), timeout=180)
+    finally:
+        server.stop()
+    assert result.stdout.count('"echoed_message":"no OpenSSL"') == 3
+    assert result.stderr.strip().endswith(", 0 failed")
 
 
 def test_the_test_suite_runs_against_the_installed_wheel() -> None:
