@@ -7,7 +7,8 @@ or a ``ContainerProvider`` (``start_container(image, ...) -> base_url``, ``wait_
 timeout_s)``, ``stop_container()``: ``LocalDockerProvider``, ``DockerSwarmProvider``, Modal,
 Daytona...). One provider object runs one server, so each server gets its own: the class (or any
 callable returning a provider) is called once per server; an instance given is used for the
-first server and copied, unstarted, for the others. A callable may also have ``reserve(count)``
+first server and copied, unstarted, for the others. A container the provider names is removed
+when this process ends, however it ends (see :func:`.container_provider.watch`). A callable may also have ``reserve(count)``
 and ``release()`` (``openenv_swift.ray.RayFleet`` does): called before ``count`` servers start
 at once, and after all have stopped.
 """
@@ -20,6 +21,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Dict, List
 
+from . import container_provider
 from ._native import call_json
 from .errors import InvalidArgumentError
 
@@ -82,10 +84,11 @@ class ProvidedServers:
                 raise InvalidArgumentError(f"no image to start for '{self._name}': give docker_image=")
             url = provider.start_container(image, env_vars=env_vars)
             ready = lambda: provider.wait_for_ready(url, timeout_s=timeout)  # noqa: E731
-            stop = provider.stop_container
+            stop = lambda: container_provider.stop(provider)  # noqa: E731
         else:
             raise InvalidArgumentError(f"the provider made for a server ({type(provider).__name__}) is neither a RuntimeProvider nor a ContainerProvider")
         try:
+            container_provider.watch(provider)
             ready()
         except BaseException:
             stop()
