@@ -134,7 +134,10 @@ build_release() {  # TAG VENV REQUIREMENT
   log "downloading the wheels for $requirement on the host"
   "$root/$venv/bin/pip" download -q --disable-pip-version-check -d "$ctx/wheels" "$requirement" uvicorn "setuptools>=45" wheel >/dev/null
   log "building $image_prefix:$tag"
+  local previous
+  previous=$(podman image inspect --format '{{.Id}}' "$image_prefix:$tag" 2>/dev/null || true)
   podman build -q --network none --label "org.openenv-swift.recipe=$recipe" -t "$image_prefix:$tag" -f "$ctx/Containerfile" "$ctx" >/dev/null
+  [ -z "$previous" ] || podman rmi "$previous" >/dev/null 2>&1 || true   # the image this one replaces (unless still used)
 }
 build_release 0.3.0 .venv "openenv-core[core]==0.3.0"
 build_release 0.10.0 .venv-openenv-0.10 "openenv==0.10.0"

@@ -6,8 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+bash scripts/setup_containers.sh > .work/containers.log 2>&1 & containers_setup=$!  # a container engine and test images, in the background
 swift test
 bash scripts/sanitizers.sh all
+wait "$containers_setup" || { echo "scripts/setup_containers.sh failed; see .work/containers.log" >&2; exit 1; }
 .venv/bin/python -m pytest bindings/python/tests -q
 # The same suite under today's OpenEnv (openenv 0.10.0), in the second venv set-up made, but
 # for the files that never touch the installed reference (the C programs, the fuzz targets, the

@@ -54,6 +54,18 @@ import Testing
         #expect(Int(parts[3]) != nil)
     }
 
+    @Test func anEngineNamedButMissingSaysWhoNamedIt() {
+        #expect(throws: RuntimeError.noContainerEngine(
+            "the container engine '/nonexistent/podman' named by the container_engine option is not installed (not a file)")) {
+            try ContainerEngine.resolve("/nonexistent/podman")
+        }
+    }
+
+    @Test func theWatcherScriptIsValidShell() {
+        let checked = ChildProcess.run("/bin/sh", ["-n", "-c", ContainerWatcher.script], mergingErrors: true)
+        #expect(checked.status == 0, "\(checked.output)")
+    }
+
     @Test func aMissingImageIsToldFromOtherRunFailures() {
         #expect(DockerContainer.saysImageIsMissing("Error: localhost/x:1: image not known"))
         #expect(DockerContainer.saysImageIsMissing("docker: Error response from daemon: No such image: x:1."))

@@ -19,7 +19,8 @@ PROVIDER_METHODS = ("start_container", "wait_for_ready", "stop_container")
 
 def start(provider: Any, name: str, launch_options: Dict[str, Any]) -> Tuple[str, Optional[Any]]:
     """Where environment ``name``'s server answers, and the provider to stop with the client
-    (None when the engine found a running server and no container was started). A container
+    (None when the engine found a running server and no container was started; the provider
+    behind a :class:`_KillingFirst` when it names its container). A container
     that started but never became ready is stopped before the error is raised.
 
     Raises:
@@ -41,7 +42,7 @@ def start(provider: Any, name: str, launch_options: Dict[str, Any]) -> Tuple[str
     except BaseException:
         stop(provider)
         raise
-    return base_url, provider
+    return base_url, (_KillingFirst(provider) if _named_container(provider) is not None else provider)
 
 
 def watch(provider: Any) -> None:
@@ -63,6 +64,20 @@ def stop(provider: Any) -> None:
     if container is not None:
         subprocess.run(["docker", "kill", container], capture_output=True, timeout=60, check=False)
     provider.stop_container()
+
+
+class _KillingFirst:
+    """The provider handed to the client when the provider names its container: the client's
+    ``close()`` calls ``stop_container()``, which is :func:`stop`; all else is the provider's."""
+
+    def __init__(self, provider: Any) -> None:
+        self._provider = provider
+
+    def stop_container(self) -> None:
+        stop(self._provider)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._provider, name)
 
 
 def _named_container(provider: Any) -> Optional[str]:

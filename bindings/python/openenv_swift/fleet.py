@@ -38,7 +38,7 @@ class ProvidedServers:
 
     def __init__(self, provider: Any, name: str, launch: Dict[str, Any]) -> None:
         self._source: Any = None
-        if _has(provider, _RUNTIME) or _has(provider, _CONTAINER):
+        if not isinstance(provider, type) and (_has(provider, _RUNTIME) or _has(provider, _CONTAINER)):  # a class makes them
             first = [provider]
             self._make: Callable[[], Any] = lambda: first.pop() if first else copy.copy(provider)
         elif callable(provider):
@@ -51,6 +51,7 @@ class ProvidedServers:
         self._name = name
         self._launch = launch
         self._lock = threading.Lock()
+        self._starting = threading.Lock()
         #: Each started server's provider, by base URL.
         self.started: Dict[str, Any] = {}
 
@@ -82,7 +83,11 @@ class ProvidedServers:
             image = self._launch.get("docker_image") or plan.get("image")
             if image is None:
                 raise InvalidArgumentError(f"no image to start for '{self._name}': give docker_image=")
-            url = provider.start_container(image, env_vars=env_vars)
+            # One `start_container` at a time (their waits for readiness overlap): openenv's
+            # LocalDockerProvider names each container by the millisecond, and two started in
+            # the same one collide ("the container name ... is already in use").
+            with self._starting:
+                url = provider.start_container(image, env_vars=env_vars)
             ready = lambda: provider.wait_for_ready(url, timeout_s=timeout)  # noqa: E731
             stop = lambda: container_provider.stop(provider)  # noqa: E731
         else:
