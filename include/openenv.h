@@ -246,6 +246,8 @@ int openenv_queue_open_placed(openenv_queue *queue, const char *const *urls, siz
  *   "base_url": "http://..."   connect to this running server instead of starting one
  *   "docker_image": "img:tag"  run this image (docker run -d -p 127.0.0.1:PORT:8000 ...)
  *   "runtime": "process"       or "docker" (with the environment's default image)
+ *   "container_engine": "podman"  the container command (a name on PATH or a path); default:
+ *                              OPENENV_CONTAINER_ENGINE, else docker if it answers, else podman
  *   "wait_timeout": 30         seconds for the server to answer /health
  *   "env_vars": {"K": "V"}     environment variables for the server
  *   "python": "/venv/bin/python"  the interpreter to serve with
@@ -253,6 +255,12 @@ int openenv_queue_open_placed(openenv_queue *queue, const char *const *urls, siz
  * interpreter and env_vars) while it accepts more sessions, and stops when the last of them
  * closes. It dies with this process, however the process ends (Linux PR_SET_PDEATHSIG; it is
  * spawned from a thread of the library's own that lives as long as the process).
+ * A container is labelled org.openenv-swift.owner=<host>/<boot id>/<pid>/<start time>, removed
+ * by openenv_close, and also when this process ends however it ends (SIGKILL too): a watcher
+ * process (/bin/sh) sees this process's end of a socket pair close and removes it; and a
+ * watcher starting sweeps away the containers of owners on this host that are gone. A
+ * container that stops before its server answers fails the start at once (OPENENV_RUNTIME,
+ * with its exit code and last log lines), not at wait_timeout.
  */
 int openenv_from_env(const char *name, const char *options_json, openenv_env **out_env);
 
@@ -271,6 +279,17 @@ int openenv_from_hub(const char *repo_id, const char *options_json, openenv_env 
  * {"local_process": "<env_key>"}. Options as for openenv_from_env.
  */
 int openenv_launch_plan(const char *name, const char *options_json, char **out_json);
+
+/*
+ * Has the container `container_id`, started by the caller (e.g. its container provider), removed
+ * when this process ends however it ends, as the containers openenv_from_env starts are (see
+ * there). `engine`: the container command that runs it (a name on PATH or a path); NULL chooses
+ * as openenv_from_env does. The id is handed to this process's watcher and not checked; removing
+ * it earlier is the caller's business (the watcher skips a container already gone). Errors:
+ * OPENENV_INVALID_ARGUMENT (an id that is empty, starts with '-' or holds white space),
+ * OPENENV_RUNTIME (no engine answers, or the watcher cannot start). Thread-safe.
+ */
+int openenv_container_watch(const char *container_id, const char *engine);
 
 /*
  * The installed environment behind `name` (ENV as for openenv_discover): an installed

@@ -48,7 +48,8 @@ struct FFIError: Error {
             switch error {
             case .invalidOption: self.init(.invalidArgument, "\(error)")
             case .notHealthy: self.init(.timeout, "\(error)")
-            case .launchFailed, .exitedEarly, .dockerUnavailable: self.init(.runtime, "\(error)")
+            case .launchFailed, .exitedEarly, .noContainerEngine, .containerEngineNotAnswering, .imageMissing, .containerStopped:
+                self.init(.runtime, "\(error)")
             }
         case let error as SessionError:
             switch error {

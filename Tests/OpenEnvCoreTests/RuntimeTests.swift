@@ -41,8 +41,35 @@ import Testing
 
 @Suite struct LaunchTests {
     @Test func dockerRunArgumentsPublishOnLoopbackAndPassVariables() {
-        let arguments = DockerContainer.runArguments(image: "parrot-env:latest", port: 4321, environmentVariables: ["B": "2", "A": "x y"])
-        #expect(arguments == ["run", "-d", "-p", "127.0.0.1:4321:8000", "-e", "A=x y", "-e", "B=2", "parrot-env:latest"])
+        let arguments = DockerContainer.runArguments(image: "parrot-env:latest", port: 4321, environmentVariables: ["B": "2", "A": "x y"], owner: "h/b/1/2")
+        #expect(arguments == ["run", "-d", "--pull=never", "--label", "org.openenv-swift.owner=h/b/1/2", "-p", "127.0.0.1:4321:8000",
+                              "-e", "A=x y", "-e", "B=2", "parrot-env:latest"])
+    }
+
+    @Test func theOwnerLabelNamesThisProcessByPidAndStartTime() throws {
+        let parts = ContainerWatcher.owner.split(separator: "/").map(String.init)
+        #expect(parts.count == 4)
+        #expect(parts[2] == String(getpid()))
+        #expect(parts[3] == ContainerWatcher.startTime(of: "/proc/\(getpid())/stat"))
+        #expect(Int(parts[3]) != nil)
+    }
+
+    @Test func anEngineNamedButMissingSaysWhoNamedIt() {
+        #expect(throws: RuntimeError.noContainerEngine(
+            "the container engine '/nonexistent/podman' named by the container_engine option is not installed (not a file)")) {
+            try ContainerEngine.resolve("/nonexistent/podman")
+        }
+    }
+
+    @Test func theWatcherScriptIsValidShell() {
+        let checked = ChildProcess.run("/bin/sh", ["-n", "-c", ContainerWatcher.script], mergingErrors: true)
+        #expect(checked.status == 0, "\(checked.output)")
+    }
+
+    @Test func aMissingImageIsToldFromOtherRunFailures() {
+        #expect(DockerContainer.saysImageIsMissing("Error: localhost/x:1: image not known"))
+        #expect(DockerContainer.saysImageIsMissing("docker: Error response from daemon: No such image: x:1."))
+        #expect(!DockerContainer.saysImageIsMissing("Error: cannot listen on the TCP port: address already in use"))
     }
 
     @Test func dockerRefusesBadImagesAndVariables() {

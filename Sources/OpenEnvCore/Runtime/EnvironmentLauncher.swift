@@ -48,7 +48,8 @@ public enum EnvironmentLauncher {
         case .connect(let baseURL):
             return try EnvSession(baseURL: baseURL, options: session)
         case .container(let image):
-            let container = try DockerContainer(image: image, environmentVariables: options.environmentVariables, waitTimeout: options.waitTimeout)
+            let container = try DockerContainer(
+                image: image, environmentVariables: options.environmentVariables, waitTimeout: options.waitTimeout, engine: options.containerEngine)
             return try EnvSession(baseURL: container.baseURL, options: session, runtime: container)
         case .localProcess(let info):
             return try SharedServerPool.shared.openSession(environment: info, options: options)

@@ -2,7 +2,8 @@
 /// discovery keys (`search_paths`, `use_cache`, `cache_dir`), session keys
 /// (`connect_timeout`, `message_timeout`, `max_message_bytes`, `ca_file`), and
 /// `base_url` (connect to a running server), `docker_image` (run this image),
-/// `runtime` (`"process"`, the default, or `"docker"`), `wait_timeout` (seconds, default 30),
+/// `runtime` (`"process"`, the default, or `"docker"`), `container_engine` (the container
+/// command, see `ContainerEngine`), `wait_timeout` (seconds, default 30),
 /// `env_vars` (an object of strings for the server), `python` (the interpreter to serve with
 /// and to install Hub packages into), `trust_remote_code` (consent to install a Space's code).
 public struct LaunchOptions: Sendable {
@@ -11,6 +12,8 @@ public struct LaunchOptions: Sendable {
     public var baseURL: String?
     public var dockerImage: String?
     public var useDocker = false
+    /// The container command (`docker`, `podman`, or a path); nil: see `ContainerEngine.resolve`.
+    public var containerEngine: String?
     public var waitTimeout: Double = 30
     public var environmentVariables: [String: String] = [:]
     public var python: String?
@@ -29,7 +32,7 @@ public struct LaunchOptions: Sendable {
         return options
     }
 
-    static let ownKeys = ["base_url", "docker_image", "runtime", "wait_timeout", "env_vars", "python", "trust_remote_code"]
+    static let ownKeys = ["base_url", "docker_image", "container_engine", "runtime", "wait_timeout", "env_vars", "python", "trust_remote_code"]
 
     /// Reads the JSON form, refusing unknown keys and bad values with a message naming them.
     public init(json: JSONValue) throws(RuntimeError) {
@@ -60,6 +63,7 @@ public struct LaunchOptions: Sendable {
         }
         baseURL = try string("base_url")
         dockerImage = try string("docker_image")
+        containerEngine = try string("container_engine")
         python = try string("python")
         switch try string("runtime") {
         case nil, "process"?: useDocker = dockerImage != nil

@@ -61,7 +61,9 @@ public final class LocalServerProcess: ServerRuntime, @unchecked Sendable {
                 throw .launchFailed("\(error). Pass the interpreter that has the environment installed (python=...)")
             }
             do {
-                try waitUntilHealthy(url, timeout: waitTimeout, hasExited: { child.terminationStatus }, output: { Self.tail(of: log) })
+                try waitUntilHealthy(url, timeout: waitTimeout, check: { () throws(RuntimeError) in
+                    if let status = child.terminationStatus { throw .exitedEarly(status: status, output: Self.tail(of: log)) }
+                }, output: { Self.tail(of: log) })
             } catch {
                 Self.terminate(child)
                 unlink(log)

@@ -6,18 +6,19 @@ public protocol ServerRuntime: AnyObject, Sendable {
     func stop()
 }
 
-/// Waits until the server at `baseURL` answers `/health`, or fails with what went wrong.
-/// `hasExited` reports a dead server early; `output` supplies its last printed lines.
+/// Waits until the server at `baseURL` answers `/health` (asked every `interval` seconds), or
+/// fails with what went wrong. `check` throws when the server is known dead (reported at once,
+/// not at the deadline); `output` supplies its last printed lines.
 func waitUntilHealthy(
-    _ baseURL: String, timeout: Double, hasExited: () -> Int32?, output: () -> String
+    _ baseURL: String, timeout: Double, interval: Double = 0.1, check: () throws(RuntimeError) -> Void, output: () -> String
 ) throws(RuntimeError) {
     let deadline = Deadline(seconds: timeout)
     guard let address = try? ServerAddress(baseURL) else { throw .invalidOption("invalid server URL \(baseURL)") }
     while true {
-        if let status = hasExited() { throw .exitedEarly(status: status, output: output()) }
+        try check()
         if (try? HTTPClient.getJSON(address, route: "/health", timeout: 2, maximumSize: 1 << 20)) != nil { return }
         guard deadline.remainingMilliseconds > 0 else { throw .notHealthy(url: baseURL, seconds: timeout, output: output()) }
-        usleep(100_000)
+        usleep(useconds_t(interval * 1_000_000))
     }
 }
 

@@ -7,7 +7,7 @@ import Glibc
 ///
 /// The engine's own, in place of Foundation's `Process`: Foundation brings ICU (tens of MB) into
 /// a library that is otherwise a few MB, and slows every load of it. The child gets standard
-/// input from `/dev/null`, default signal handling (SIGPIPE restored where a host such as Python
+/// input from `/dev/null` (or a descriptor given), default signal handling (SIGPIPE restored where a host such as Python
 /// ignores it), and none of the parent's descriptors beyond the three standard ones.
 final class ChildProcess: @unchecked Sendable {
     /// Where the child's standard output and standard error go.
@@ -36,8 +36,12 @@ final class ChildProcess: @unchecked Sendable {
     private var exitStatus: Int32?
 
     /// Starts `executable` with `arguments`; `environment` nil passes this process's own.
-    init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, output: Output) throws(SpawnError) {
-        processIdentifier = try Self.spawn(executable, arguments, environment: environment, output: output)
+    /// `input`: a descriptor for the child's standard input (default `/dev/null`);
+    /// `newSession`: the child leads a session of its own, out of reach of the signals a
+    /// terminal sends to this process's group.
+    init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, output: Output,
+         input: Int32? = nil, newSession: Bool = false) throws(SpawnError) {
+        processIdentifier = try Self.spawn(executable, arguments, environment: environment, output: output, input: input, newSession: newSession)
     }
 
     private init(spawned: pid_t) { processIdentifier = spawned }
@@ -66,7 +70,8 @@ final class ChildProcess: @unchecked Sendable {
         guard pipe2(&ends, O_CLOEXEC) == 0 else { return (127, "cannot make a pipe: \(String(cString: strerror(errno)))") }
         let child: ChildProcess
         do {
-            let pid = try spawn(executable, arguments, environment: nil, output: .pipe(descriptor: ends[1], mergingErrors: mergingErrors))
+            let pid = try spawn(executable, arguments, environment: nil, output: .pipe(descriptor: ends[1], mergingErrors: mergingErrors),
+                                input: nil, newSession: false)
             child = ChildProcess(spawned: pid)
         } catch {
             close(ends[0])
@@ -87,11 +92,16 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// `posix_spawn` with the file actions for `output`.
-    private static func spawn(_ executable: String, _ arguments: [String], environment: [String: String]?, output: Output) throws(SpawnError) -> pid_t {
+    private static func spawn(_ executable: String, _ arguments: [String], environment: [String: String]?, output: Output,
+                              input: Int32?, newSession: Bool) throws(SpawnError) -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if let input {
+            posix_spawn_file_actions_adddup2(&actions, input, 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
         switch output {
         case .file(let path):
             posix_spawn_file_actions_addopen(&actions, 1, path, O_WRONLY | O_CREAT | O_APPEND, 0o600)
@@ -121,7 +131,9 @@ final class ChildProcess: @unchecked Sendable {
         sigaddset(&defaults, SIGPIPE)
         posix_spawnattr_setsigmask(&attributes, &noSignals)
         posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        // POSIX_SPAWN_SETSID (glibc 2.26) is a macro Swift does not import.
+        let setSession: Int32 = newSession ? 0x80 : 0
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | setSession))
 
         let environmentLines = environment.map { $0.map { "\($0.key)=\($0.value)" } }
         var pid = pid_t()

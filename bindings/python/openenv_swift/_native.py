@@ -77,6 +77,7 @@ _SIGNATURES: Dict[str, list] = {
     "openenv_from_hub": [_TEXT, _TEXT, _OUT],
     "openenv_base_url": [_HANDLE, _OUT],
     "openenv_launch_plan": [_TEXT, _TEXT, _OUT],
+    "openenv_container_watch": [_TEXT, _TEXT],
     "openenv_resolve": [_TEXT, _TEXT, _OUT],
     "openenv_action_fields": [_TEXT, _OUT],
     "openenv_validate_action": [_TEXT, _TEXT, _OUT],
@@ -277,6 +278,16 @@ def hang_up(handle: int) -> None:
 def _handle_call(name: str, handle: int) -> None:
     lib = library()
     status = getattr(lib, name)(handle)
+    if status != OK:
+        _raise(lib, status)
+
+
+def watch_container(container_id: str, engine: Optional[str] = None) -> None:
+    """Has the container ``container_id`` (run by ``engine``, a command or path; None: the
+    engine's own choice) removed when this process ends, however it ends
+    (``openenv_container_watch``)."""
+    lib = library()
+    status = lib.openenv_container_watch(_convert(container_id), _convert(engine))
     if status != OK:
         _raise(lib, status)
 

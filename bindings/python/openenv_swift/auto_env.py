@@ -60,7 +60,9 @@ class AutoEnv(Factory):
         (``trust_remote_code=True``, ``OPENENV_TRUST_REMOTE_CODE=1`` or a yes at the prompt).
 
         Keyword arguments go to the client class (``message_timeout_s``...); ``ca_file`` and
-        ``bearer_token`` go to the engine.
+        ``bearer_token`` go to the engine, and ``container_engine`` (the container command,
+        ``docker``, ``podman`` or a path; default ``OPENENV_CONTAINER_ENGINE``, else ``docker``
+        if it answers, else ``podman``).
 
         Raises:
             EnvironmentNotFoundError: ``name`` is not installed (a ValueError).
@@ -84,7 +86,7 @@ class AutoEnv(Factory):
         engine_only.update(_pings_for_the_engine(kwargs))
         options = {**session_options(timing["connect_timeout_s"], timing["message_timeout_s"], timing["max_message_size_mb"]), **engine_only}
         launch = launch_options(wait_timeout=wait_timeout, env_vars=dict(env_vars or {}), base_url=base_url,
-                                docker_image=docker_image, **options)
+                                docker_image=docker_image, container_engine=kwargs.pop("container_engine", None), **options)
         if hub and base_url is not None:
             engine_only.update(_HUB_SPACE)
         try:

@@ -7,7 +7,8 @@ or a ``ContainerProvider`` (``start_container(image, ...) -> base_url``, ``wait_
 timeout_s)``, ``stop_container()``: ``LocalDockerProvider``, ``DockerSwarmProvider``, Modal,
 Daytona...). One provider object runs one server, so each server gets its own: the class (or any
 callable returning a provider) is called once per server; an instance given is used for the
-first server and copied, unstarted, for the others. A callable may also have ``reserve(count)``
+first server and copied, unstarted, for the others. A container the provider names is removed
+when this process ends, however it ends (see :func:`.container_provider.watch`). A callable may also have ``reserve(count)``
 and ``release()`` (``openenv_swift.ray.RayFleet`` does): called before ``count`` servers start
 at once, and after all have stopped.
 """
@@ -20,6 +21,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Dict, List
 
+from . import container_provider
 from ._native import call_json
 from .errors import InvalidArgumentError
 
@@ -36,7 +38,7 @@ class ProvidedServers:
 
     def __init__(self, provider: Any, name: str, launch: Dict[str, Any]) -> None:
         self._source: Any = None
-        if _has(provider, _RUNTIME) or _has(provider, _CONTAINER):
+        if not isinstance(provider, type) and (_has(provider, _RUNTIME) or _has(provider, _CONTAINER)):  # a class makes them
             first = [provider]
             self._make: Callable[[], Any] = lambda: first.pop() if first else copy.copy(provider)
         elif callable(provider):
@@ -49,6 +51,7 @@ class ProvidedServers:
         self._name = name
         self._launch = launch
         self._lock = threading.Lock()
+        self._starting = threading.Lock()
         #: Each started server's provider, by base URL.
         self.started: Dict[str, Any] = {}
 
@@ -80,12 +83,17 @@ class ProvidedServers:
             image = self._launch.get("docker_image") or plan.get("image")
             if image is None:
                 raise InvalidArgumentError(f"no image to start for '{self._name}': give docker_image=")
-            url = provider.start_container(image, env_vars=env_vars)
+            # One `start_container` at a time (their waits for readiness overlap): openenv's
+            # LocalDockerProvider names each container by the millisecond, and two started in
+            # the same one collide ("the container name ... is already in use").
+            with self._starting:
+                url = provider.start_container(image, env_vars=env_vars)
             ready = lambda: provider.wait_for_ready(url, timeout_s=timeout)  # noqa: E731
-            stop = provider.stop_container
+            stop = lambda: container_provider.stop(provider)  # noqa: E731
         else:
             raise InvalidArgumentError(f"the provider made for a server ({type(provider).__name__}) is neither a RuntimeProvider nor a ContainerProvider")
         try:
+            container_provider.watch(provider)
             ready()
         except BaseException:
             stop()

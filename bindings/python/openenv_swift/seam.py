@@ -12,6 +12,9 @@ One fast path, for blocking use: ``SyncEnvClient.reset/step/state`` of a client 
 engine connection, whose class keeps the reference's request methods, exchange the message on
 the caller's thread instead of hopping to the sync client's event-loop thread; the message,
 the error check and the hooks are the reference's (the tests compare both paths).
+
+And ``from_docker_image`` of a client that uses the engine, with no provider, has the engine run
+the container (:mod:`.docker_image`).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import json
 import os
 from typing import Any, Callable, Dict, Optional, Tuple
 
+from . import docker_image
 from .connection import EngineConnection, base_url_of, connect
 from .engine_server import EngineServer
 
@@ -67,6 +71,7 @@ def attach() -> None:
     for kind in ("reset", "step", "state"):
         _originals[f"sync.{kind}"] = vars(sync_client.SyncEnvClient)[kind]
         setattr(sync_client.SyncEnvClient, kind, _blocking_request(kind, vars(sync_client.SyncEnvClient)[kind]))
+    _originals.update(docker_image.patch(env_client, uses_engine))
 
 
 def _connecting_method(client_class: type) -> str:

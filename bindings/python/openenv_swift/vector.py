@@ -232,7 +232,7 @@ _STATE_FRAME = b'{"type": "state"}'
 
 def _launch_keys(options: Dict[str, Any]) -> Dict[str, Any]:
     """``from_env``'s launch options among ``options``."""
-    known = ("docker_image", "wait_timeout", "env_vars")
+    known = ("docker_image", "container_engine", "wait_timeout", "env_vars")
     unknown = [key for key in options if key not in known]
     if unknown:
         raise InvalidArgumentError(f"unknown make_vec option(s) {', '.join(unknown)}; known: {', '.join(known)} and from_env's client options")

@@ -15,7 +15,7 @@ import sys
 import sysconfig
 import tempfile
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator, Optional, Set
 
 import pytest
 
@@ -116,3 +116,33 @@ def compile_c(cc: str, source: Path, binary: Path, extra_flags: tuple = ()) -> P
     run([cc, "-std=c11", "-D_DEFAULT_SOURCE", "-Wall", "-Werror", *extra_flags, "-I", str(REPO / "include"), str(source),
          "-L", str(LIBRARY.parent), "-lopenenv", f"-Wl,-rpath,{LIBRARY.parent}", "-lpthread", "-o", str(binary)])
     return binary
+
+
+#: Why the container tests skipped, repeated in the run's summary (empty when they ran).
+CONTAINER_SKIPS: Set[str] = set()
+
+
+def container_skip_reason(images: Iterable[str]) -> Optional[str]:
+    """Why the container tests cannot run here (no engine, or its images missing), else None.
+    scripts/setup_containers.sh writes its outcome to .work/containers/status."""
+    status = REPO / ".work" / "containers" / "status"
+    reason: Optional[str] = None
+    if not status.exists():
+        reason = "no container engine set up here: run scripts/setup_containers.sh (as root; scripts/test.sh does)"
+    elif status.read_text().strip() != "ready":
+        reason = f"scripts/setup_containers.sh found no container engine: {status.read_text().strip()}"
+    elif shutil.which("podman") is None:
+        reason = "podman is not on PATH, though scripts/setup_containers.sh installed it"
+    else:
+        missing = [image for image in images if subprocess.run(["podman", "image", "exists", image]).returncode != 0]
+        if missing:
+            reason = f"the test images {', '.join(missing)} are missing: run scripts/setup_containers.sh again"
+    if reason is not None:
+        CONTAINER_SKIPS.add(reason)
+    return reason
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Says, at the end of the run, that the container tests did not run and why."""
+    for reason in sorted(CONTAINER_SKIPS):
+        terminalreporter.write_line(f"CONTAINER TESTS SKIPPED (they did not run against a real engine): {reason}", yellow=True, bold=True)

@@ -120,7 +120,7 @@ def test_generic_client_async_and_sync(faulty: Server) -> None:
         assert env.step({"message": "s"}).reward == pytest.approx(0.1)
 
 
-def test_skip_install_contract(faulty: Server) -> None:
+def test_skip_install_contract(faulty: Server, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ValueError, match="Cannot use skip_install=True for local environment 'parrot' without providing base_url or docker_image"):
         AutoEnv.from_env("parrot", skip_install=True)
     env = AutoEnv.from_env("not-installed-anywhere", base_url=faulty.url, skip_install=True)
@@ -128,15 +128,17 @@ def test_skip_install_contract(faulty: Server) -> None:
     assert AutoAction.from_env("not-installed-anywhere", skip_install=True) is GenericAction
     with env.sync() as blocking:
         assert blocking.step({"message": "x"}).observation["echoed_message"] == "x"
-    # an explicit image needs no installed package: the engine goes straight to Docker
-    with pytest.raises(ServerStartError, match="no Docker engine answers"):
+    # an explicit image needs no installed package: the engine goes straight to the container engine
+    monkeypatch.setenv("OPENENV_CONTAINER_ENGINE", str(tmp_path / "no-engine"))
+    with pytest.raises(ServerStartError, match="named by OPENENV_CONTAINER_ENGINE is not installed"):
         AutoEnv.from_env("not-installed-anywhere", docker_image="someone/image:1", skip_install=True, wait_timeout=5)
 
 
-def test_error_contract(faulty: Server) -> None:
+def test_error_contract(faulty: Server, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     with GenericEnvClient(faulty.url).sync() as env:
         with pytest.raises(RuntimeError, match=r"^Server error: .*exploded.* \(code: EXECUTION_ERROR\)"):
             env.step({"message": "boom"})
+    monkeypatch.setenv("OPENENV_CONTAINER_ENGINE", str(tmp_path / "no-engine"))  # a start that fails, wherever this runs
     with pytest.raises(ValueError, match="Failed to create environment client for 'parrot'") as failed:
         AutoEnv.from_env("parrot", docker_image="parrot-env:latest", wait_timeout=5)
     assert isinstance(failed.value, ServerStartError) and isinstance(failed.value, ClientCreationError)

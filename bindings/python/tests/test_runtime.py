@@ -203,8 +203,25 @@ def test_killing_the_python_parent_leaves_no_server(runtime_venv: ChildVenv) -> 
             parent.kill()
 
 
-def test_docker_without_an_engine_says_so_and_names_the_alternative() -> None:
-    with pytest.raises(ServerStartError, match="no Docker engine answers") as caught:
+def test_docker_without_an_engine_says_so_and_names_the_alternative(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("OPENENV_CONTAINER_ENGINE", raising=False)
+    with pytest.raises(ServerStartError, match="no container engine: neither docker nor podman is on PATH") as caught:
+        AutoEnv.from_env("parrot", docker_image="parrot-env:latest", wait_timeout=5)
+    assert "name it with OPENENV_CONTAINER_ENGINE or the container_engine option" in str(caught.value)
+    assert "leave docker_image unset to run the environment as a local process" in str(caught.value)
+
+
+def test_a_docker_cli_whose_daemon_does_not_answer_is_named_with_its_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = [folder for folder in os.environ["PATH"].split(":") if (Path(folder) / "docker").is_file()
+            and "podman" not in subprocess.run([f"{folder}/docker", "--version"], capture_output=True, text=True).stdout.lower()]
+    if not real:
+        pytest.skip("no Docker CLI here (other than podman-docker's) to point at a daemon that does not answer")
+    (tmp_path / "docker").symlink_to(Path(real[0]) / "docker")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/nobody.sock")
+    monkeypatch.delenv("OPENENV_CONTAINER_ENGINE", raising=False)
+    with pytest.raises(ServerStartError, match=f"no container engine answers: tried {tmp_path}/docker \\(.*nobody.sock") as caught:
         AutoEnv.from_env("parrot", docker_image="parrot-env:latest", wait_timeout=5)
     assert "leave docker_image unset to run the environment as a local process" in str(caught.value)
 
