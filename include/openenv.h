@@ -175,10 +175,8 @@ int openenv_list_text(const char *kind, const char *options_json, char **out_tex
  *   "bearer_token": "..."            sent as "Authorization: Bearer ..." to this server. Without
  *                                    it, the Hugging Face token (HF_TOKEN, HUGGING_FACE_HUB_TOKEN
  *                                    or the huggingface-cli login file) goes to https://NAME.hf.space
- *                                    servers, to a base_url given with a Hub name, and to servers
- *                                    with "hub_space"; to no other.
- *   "hub_space": false               true: this server stands for a Hugging Face Space (its
- *                                    server at another address), so it gets the Hugging Face token.
+ *                                    servers (over TLS) and to no other, not even a base_url given
+ *                                    with a Hub name: give such a server its token here.
  *   "headers": {"Name": "value"}     extra headers of the WebSocket upgrade; an "Authorization"
  *                                    here replaces the token's, there and in schema and metadata
  *                                    requests (which carry no other of these headers). Names the
