@@ -17,7 +17,8 @@ public func openenv_last_error() -> UnsafePointer<CChar> {
 
 @_cdecl("openenv_last_error_details")
 public func openenv_last_error_details(_ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    exported {
+    out?.pointee = nil  // before the stack check, which may refuse the call
+    return exported {
         let out = try checkOut(out, named: "out_json")
         try give(LastError.details, to: out)
     }
