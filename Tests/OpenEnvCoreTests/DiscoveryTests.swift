@@ -214,6 +214,7 @@ import Testing
         fixture.installTemplatePackage(distribution: "openenv-other", module: "other_env", className: "Other")
         for fifo in ["site/parrot_env/openenv.yaml", "site/other_env/client.py", "site/openenv_broken-0.1.dist-info/METADATA"] {
             fixture.folder(String(fifo.split(separator: "/").dropLast().joined(separator: "/")))
+            unlink(fixture.root + "/" + fifo)
             #expect(mkfifo(fixture.root + "/" + fifo, 0o644) == 0)
         }
         // On a thread of its own, so that a regression fails here instead of hanging the run.
