@@ -207,7 +207,9 @@ int openenv_list_text(const char *kind, const char *options_json, char **out_tex
 /*
  * Opens a session with the OpenEnv server at base_url ("http://127.0.0.1:8000", optionally
  * with a path prefix) over its WebSocket <base_url>/ws. *out_env receives the handle, which
- * the caller releases with openenv_close.
+ * the caller releases with openenv_close. A URL holding a space or a control character
+ * anywhere, or a host that is no host name or IP address, is OPENENV_INVALID_ARGUMENT (so is
+ * any such URL given to any call, or as "base_url" in options).
  */
 int openenv_connect(const char *base_url, const char *options_json, openenv_env **out_env);
 
@@ -220,7 +222,8 @@ int openenv_connect(const char *base_url, const char *options_json, openenv_env 
  * each with openenv_close). When the servers together cannot hold `count`: OPENENV_SERVER_ERROR,
  * code CAPACITY_REACHED, whose details name what each server holds ("servers": {url: most
  * sessions, "unreachable" or "room"}); when no server can be reached at all, that connection
- * error. Either way no session is left open and out_envs is all NULL.
+ * error. Either way no session is left open and out_envs is all NULL. Every URL is checked
+ * first: one that is not a server base URL is OPENENV_INVALID_ARGUMENT, never passed over.
  */
 int openenv_open_placed(const char *const *urls, size_t url_count, size_t count, const char *options_json, openenv_env **out_envs);
 

@@ -58,7 +58,9 @@ struct DiscoveryCache: Sendable {
     func store(_ scan: SearchPathScan) -> DiscoveryWarning? {
         guard case .object(var document) = scan.json else { return nil }
         document["format"] = .integer(Self.formatVersion)
-        if let problem = PrivateFolder.prepare(directory) {
+        FileSystem.makeDirectories(directory, permissions: 0o700)
+        // A folder that is there but not the caller's own; no folder at all is the failure to write below.
+        if FileSystem.isDirectory(directory), let problem = PrivateFolder.problem(with: directory) {
             return DiscoveryWarning(path: directory, message: "the discovery cache is not used: \(problem), so another user could change "
                 + "what it says; discovery works without it, rescanning in each new process. Set OPENENV_SWIFT_CACHE_DIR to a folder of your own to keep it")
         }

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import socket
 import threading
 from pathlib import Path
 from typing import Any, Dict, Iterator, List
@@ -18,7 +17,7 @@ import pytest
 from conftest import REFERENCE_0_10
 from openenv_swift import AutoAction, AutoEnv
 from openenv_swift.errors import InvalidArgumentError, MessageTooLargeError
-from servers import Server, faulty_env_source
+from servers import Server, faulty_env_source, loopback_listener
 
 RECORDER = '''"""faulty_env's app recording each request's kind, path and Authorization header, one JSON
 line each, in $HEADER_LOG."""
@@ -110,8 +109,7 @@ class HostileServer:
     """A loopback HTTP server that answers every request with ``answer`` and hangs up."""
 
     def __init__(self, answer: bytes) -> None:
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.listener, self.url = loopback_listener()
         self.answer = answer
         threading.Thread(target=self._serve, daemon=True).start()
 
