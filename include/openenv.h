@@ -175,10 +175,8 @@ int openenv_list_text(const char *kind, const char *options_json, char **out_tex
  *   "bearer_token": "..."            sent as "Authorization: Bearer ..." to this server. Without
  *                                    it, the Hugging Face token (HF_TOKEN, HUGGING_FACE_HUB_TOKEN
  *                                    or the huggingface-cli login file) goes to https://NAME.hf.space
- *                                    servers, to a base_url given with a Hub name, and to servers
- *                                    with "hub_space"; to no other.
- *   "hub_space": false               true: this server stands for a Hugging Face Space (its
- *                                    server at another address), so it gets the Hugging Face token.
+ *                                    servers (over TLS) and to no other, not even a base_url given
+ *                                    with a Hub name: give such a server its token here.
  *   "headers": {"Name": "value"}     extra headers of the WebSocket upgrade; an "Authorization"
  *                                    here replaces the token's, there and in schema and metadata
  *                                    requests (which carry no other of these headers). Names the
@@ -209,7 +207,9 @@ int openenv_list_text(const char *kind, const char *options_json, char **out_tex
 /*
  * Opens a session with the OpenEnv server at base_url ("http://127.0.0.1:8000", optionally
  * with a path prefix) over its WebSocket <base_url>/ws. *out_env receives the handle, which
- * the caller releases with openenv_close.
+ * the caller releases with openenv_close. A URL holding a space or a control character
+ * anywhere, or a host that is no host name or IP address, is OPENENV_INVALID_ARGUMENT (so is
+ * any such URL given to any call, or as "base_url" in options).
  */
 int openenv_connect(const char *base_url, const char *options_json, openenv_env **out_env);
 
@@ -222,7 +222,8 @@ int openenv_connect(const char *base_url, const char *options_json, openenv_env 
  * each with openenv_close). When the servers together cannot hold `count`: OPENENV_SERVER_ERROR,
  * code CAPACITY_REACHED, whose details name what each server holds ("servers": {url: most
  * sessions, "unreachable" or "room"}); when no server can be reached at all, that connection
- * error. Either way no session is left open and out_envs is all NULL.
+ * error. Either way no session is left open and out_envs is all NULL. Every URL is checked
+ * first: one that is not a server base URL is OPENENV_INVALID_ARGUMENT, never passed over.
  */
 int openenv_open_placed(const char *const *urls, size_t url_count, size_t count, const char *options_json, openenv_env **out_envs);
 

@@ -115,7 +115,7 @@ public func openenv_run_batch(
         guard count > 0 else { return }
         guard let envs, let out else { throw FFIError(.invalidArgument, "envs or out is NULL; pass arrays of count elements") }
         var requests: [(EnvSession, SessionRequest)] = []
-        requests.reserveCapacity(count)
+        requests.reserveCapacity(min(count, 4096))  // a count past the caller's arrays must not become one huge allocation
         for index in 0..<count {
             do throws(FFIError) {
                 requests.append((try sessionHandles.session(envs[index]), try request(op, jsons?[index])))

@@ -17,12 +17,11 @@ public func openenv_last_error() -> UnsafePointer<CChar> {
 
 @_cdecl("openenv_last_error_details")
 public func openenv_last_error_details(_ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    guard let out else {
-        LastError.set("out_json is NULL; pass the address of a char * to receive the details")
-        return Status.invalidArgument.rawValue
+    out?.pointee = nil  // before the stack check, which may refuse the call
+    return exported {
+        let out = try checkOut(out, named: "out_json")
+        try give(LastError.details, to: out)
     }
-    out.pointee = strdup(LastError.details)
-    return out.pointee == nil ? Status.internalError.rawValue : Status.ok.rawValue
 }
 
 @_cdecl("openenv_string_free")

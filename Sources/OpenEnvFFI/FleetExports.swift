@@ -23,10 +23,10 @@ private func openPlaced(
     _ out: UnsafeMutablePointer<OpaquePointer?>?
 ) -> Int32 {
     exported {
-        guard let urls, urlCount > 0 else { throw FFIError(.invalidArgument, "urls is NULL or url_count is 0; pass an array of url_count server base URLs") }
         guard let out else { throw FFIError(.invalidArgument, "out_envs is NULL; pass an array of count openenv_env * to receive the sessions") }
         guard count >= 0 else { throw FFIError(.invalidArgument, "count is negative") }
         for index in 0..<count { out[index] = nil }
+        guard let urls, urlCount > 0 else { throw FFIError(.invalidArgument, "urls is NULL or url_count is 0; pass an array of url_count server base URLs") }
         var given: [String] = []
         for index in 0..<urlCount {
             given.append(try string(urls[index], named: "urls[\(index)]"))

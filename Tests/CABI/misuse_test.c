@@ -41,13 +41,19 @@ static void nest(int levels) { /* {"x": [[...]]}: the object is one level */
 struct deep_run {
     openenv_env *env;          /* a live session to step with the deepest action */
     int validated[2];          /* validate_action at 128 and 129 levels */
-    int stepped;               /* step with an action whose answer nests 128 levels */
+    int stepped;               /* step with an action of 128 levels (the server's error quotes it deeper) */
+    int stepped_after;         /* a plain step after that: the session survived */
+    int details;               /* openenv_last_error_details, first thing on the thread */
+    char *details_out;         /* what it handed out (NULL when refused) */
     char message[256];         /* the last error after validating 128 levels */
     char step_error[256];      /* the last error after stepping */
 };
 
 static void *parse_deep(void *argument) {
     struct deep_run *run = argument;
+    run->details_out = (char *)"untouched";
+    run->details = openenv_last_error_details(&run->details_out);
+    if (run->details == OPENENV_OK) openenv_string_free(run->details_out);
     for (int levels = 128; levels <= 129; levels++) {
         nest(levels);
         char *out = NULL;
@@ -55,11 +61,14 @@ static void *parse_deep(void *argument) {
         openenv_string_free(out);
         if (levels == 128) snprintf(run->message, sizeof run->message, "%s", openenv_last_error());
     }
-    nest(122); /* the server's answer (an error quoting the action) nests it about 6 levels deeper: near 128 */
+    nest(128); /* the server's answer (a validation error quoting the action) nests it about 4 levels deeper */
     char *out = NULL;
     run->stepped = openenv_step(run->env, deep_document, &out);
     openenv_string_free(out);
     snprintf(run->step_error, sizeof run->step_error, "%s", run->stepped ? openenv_last_error() : "");
+    out = NULL;
+    run->stepped_after = openenv_step(run->env, "{\"message\": \"still here\"}", &out);
+    openenv_string_free(out);
     return NULL;
 }
 
@@ -257,15 +266,19 @@ int main(int argc, char **argv) {
      * 32 KiB is refused with a message that says so, never a crash. */
     openenv_env *deep_env = NULL;
     CHECK(openenv_connect(url, NULL, &deep_env) == OPENENV_OK, "connect: %s", openenv_last_error());
-    struct deep_run roomy = {deep_env, {-1, -1}, -1, "", ""}, cramped = {deep_env, {-1, -1}, -1, "", ""};
+    struct deep_run roomy = {deep_env, {-1, -1}, -1, -1, -1, NULL, "", ""}, cramped = {deep_env, {-1, -1}, -1, -1, -1, NULL, "", ""};
     run_on_stack(32, &cramped); /* first: glibc would hand a later thread the 64 KiB stack it caches */
     CHECK(cramped.validated[0] == INVALID && cramped.validated[1] == INVALID && cramped.stepped == INVALID,
           "a 32 KiB stack is refused: %d %d %d", cramped.validated[0], cramped.validated[1], cramped.stepped);
     CHECK(strstr(cramped.message, "KiB of stack left") != NULL, "the refusal says why: %s", cramped.message);
+    CHECK(cramped.details == INVALID && cramped.details_out == NULL, "last_error_details is refused on a 32 KiB stack too: %d", cramped.details);
     run_on_stack(64, &roomy);
     CHECK(roomy.validated[0] == OPENENV_OK && roomy.validated[1] == OPENENV_INVALID_ARGUMENT,
           "128 levels read, checked and written on a 64 KiB stack; 129 refused: %d %d", roomy.validated[0], roomy.validated[1]);
-    CHECK(roomy.stepped == OPENENV_OK || roomy.stepped == OPENENV_SERVER_ERROR, "an action answered at 128 levels stepped on a 64 KiB stack: %d %s", roomy.stepped, roomy.step_error);
+    CHECK(roomy.stepped == OPENENV_SERVER_ERROR && strstr(roomy.step_error, "VALIDATION_ERROR") != NULL,
+          "an action at 128 levels gets the server's validation error (quoting it deeper), on a 64 KiB stack: %d %s", roomy.stepped, roomy.step_error);
+    CHECK(roomy.stepped_after == OPENENV_OK, "the session survives the deep answer: %d %s", roomy.stepped_after, openenv_last_error());
+    CHECK(roomy.details == OPENENV_OK, "last_error_details on a 64 KiB stack: %d", roomy.details);
     openenv_close(deep_env);
 
     /* Small items: an empty action, a NULL action to check, one problem reached twelve ways. */
@@ -289,13 +302,34 @@ int main(int argc, char **argv) {
     /* Sessions placed over servers: past one that cannot be reached; every argument checked. */
     const char *fleet[] = {"http://127.0.0.1:9", url};
     openenv_env *placed[3] = {forged, forged, forged};
-    CHECK(openenv_open_placed(NULL, 2, 3, NULL, placed) == INVALID && placed[0] == forged, "open_placed urls");
+    CHECK(openenv_open_placed(NULL, 2, 3, NULL, placed) == INVALID && placed[0] == NULL && placed[2] == NULL, "open_placed urls: out_envs set to NULL");
     CHECK(openenv_open_placed(fleet, 0, 3, NULL, placed) == INVALID, "open_placed url_count 0");
     CHECK(openenv_open_placed(fleet, 2, 3, NULL, NULL) == INVALID, "open_placed out");
     const char *holey[] = {url, NULL};
     CHECK(openenv_open_placed(holey, 2, 3, NULL, placed) == INVALID && strstr(openenv_last_error(), "urls[1] is NULL") != NULL,
           "open_placed names the NULL url: %s", openenv_last_error());
     CHECK(openenv_open_placed(fleet, 2, 3, "{\"bogus\": 1}", placed) == INVALID && placed[0] == NULL, "open_placed options");
+    /* A space or control character anywhere in a URL, a NUL too (through option JSON): refused, naming it. */
+    const char *bad_urls[] = {"http://127.0.0.1:9/a b", "http://127.0.0.1:9/\r\nX-Injected: 1", "http://127.0.0.1:9\t/x", "http://127.0.0.1:9/\x7f"};
+    for (int index = 0; index < 4; index++) {
+        env = forged;
+        CHECK(openenv_connect(bad_urls[index], NULL, &env) == INVALID && env == NULL && strstr(openenv_last_error(), "a URL has none") != NULL,
+              "a URL with a space or control character is refused: %s", openenv_last_error());
+    }
+    env = forged;
+    CHECK(openenv_from_env("owner/space", "{\"base_url\": \"http://127.0.0.1\\u0000.hf.space\"}", &env) == INVALID && env == NULL
+              && strstr(openenv_last_error(), "control character (U+0000)") != NULL,
+          "a NUL in a base_url given as option JSON is refused: %s", openenv_last_error());
+    env = NULL;
+    const char *mistyped[] = {url, "htp://127.0.0.1:9"}, *garbage[] = {"not a url", url}, *hosty[] = {url, "http://exa$mple:80"};
+    const char *const *refused_fleets[] = {mistyped, garbage, hosty};
+    const char *refused_why[] = {"unsupported scheme 'htp'", "a space", "which no host name or address has"};
+    for (int index = 0; index < 3; index++) {
+        placed[0] = placed[1] = placed[2] = forged;
+        CHECK(openenv_open_placed(refused_fleets[index], 2, 3, NULL, placed) == INVALID && placed[0] == NULL && placed[2] == NULL
+                  && strstr(openenv_last_error(), refused_why[index]) != NULL,
+              "open_placed refuses a bad URL among good ones, never skips it: %s", openenv_last_error());
+    }
     CHECK(openenv_open_placed(fleet, 2, 3, "{\"connect_timeout\": 5}", placed) == OPENENV_OK, "open_placed: %s", openenv_last_error());
     for (int index = 0; index < 3; index++) {
         CHECK(openenv_base_url(placed[index], &out) == OPENENV_OK && strcmp(out, url) == 0, "placed %d on the server that answers", index);

@@ -20,6 +20,8 @@ TARGETS: Dict[str, List[str]] = {
     "frames": ["Transport/WebSocketFrameDecoder.swift", "Support/UTF8Validation.swift", "Transport/TransportError.swift",
                "Support/Quoting.swift"],
     "http": ["Transport/HTTPResponseHead.swift", "Transport/TransportError.swift", "Support/Quoting.swift", "Naming/EnvironmentName.swift"],
+    "response": ["Transport/HTTPResponse.swift", "Transport/HTTPResponseHead.swift", "Transport/ByteReader.swift", "Transport/ByteStream.swift",
+                 "Transport/Deadline.swift", "Transport/TransportError.swift", "Support/Quoting.swift", "Naming/EnvironmentName.swift", *JSON],
     "schema": ["Schema/*.swift", *JSON],
     "python": ["Discovery/PythonClassScanner.swift", "Naming/EnvironmentName.swift"],
     "manifest": ["Discovery/EnvironmentManifest.swift", "YAML/*.swift", *JSON],
@@ -27,7 +29,7 @@ TARGETS: Dict[str, List[str]] = {
                  "Support/FileSystem.swift", "Naming/EnvironmentName.swift", *JSON],
 }
 
-FILES = {"json": "JSONFuzzTarget.swift", "frames": "FrameDecoderFuzzTarget.swift", "http": "HTTPHeadFuzzTarget.swift",
+FILES = {"json": "JSONFuzzTarget.swift", "frames": "FrameDecoderFuzzTarget.swift", "http": "HTTPHeadFuzzTarget.swift", "response": "HTTPResponseFuzzTarget.swift",
          "schema": "ActionSchemaFuzzTarget.swift", "python": "PythonClassScannerFuzzTarget.swift", "distinfo": "DistInfoFuzzTarget.swift",
          "manifest": "ManifestFuzzTarget.swift"}
 

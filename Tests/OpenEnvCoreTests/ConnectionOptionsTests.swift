@@ -4,8 +4,7 @@ import Testing
 @testable import OpenEnvCore
 
 /// What the reference client's connection arguments become in the engine: handshake headers,
-/// a URL's query, keep-alive pings, messages passed through as they are, and a server that
-/// stands for a Hugging Face Space.
+/// a URL's query, keep-alive pings, messages passed through as they are.
 @Suite(.serialized) struct ConnectionOptionsTests {
     @Test func headersAreCheckedOneByOne() throws {
         let options = try SessionOptions(json: ["headers": ["X-Trace": "7", "Authorization": "Bearer given"]])
@@ -28,19 +27,6 @@ import Testing
         #expect(try options.handshakeLines(for: ServerAddress("http://127.0.0.1:1")) == "Authorization: Basic abc\r\n")
     }
 
-    @Test func aServerStandingForASpaceGetsTheHuggingFaceToken() throws {
-        let saved = FileSystem.environment("HF_TOKEN")
-        setenv("HF_TOKEN", "hf_abc", 1)
-        defer { if let saved { setenv("HF_TOKEN", saved, 1) } else { unsetenv("HF_TOKEN") } }
-        let local = try ServerAddress("http://127.0.0.1:8000")
-        #expect(try SessionOptions(json: ["hub_space": true]).authorization(for: local) == "Bearer hf_abc")
-        #expect(try SessionOptions(json: ["hub_space": false]).authorization(for: local) == nil)
-        #expect(try SessionOptions(json: ["hub_space": true, "bearer_token": "mine"]).authorization(for: local) == "Bearer mine")
-        #expect { try SessionOptions(json: ["hub_space": "yes"]) } throws: { "\($0)".contains("'hub_space' must be true or false") }
-        #expect(try LaunchOptions(json: ["base_url": "http://127.0.0.1:9"]).session(for: "owner/space").standsForHubSpace)
-        #expect(try !LaunchOptions(json: ["base_url": "http://127.0.0.1:9"]).session(for: "parrot").standsForHubSpace)
-    }
-
     @Test(arguments: [
         ("http://h:1?session_id=a", "", "session_id=a"), ("http://h:1/p/?q=1#f", "/p", "q=1"), ("http://h:1#frag", "", ""),
         ("h:1/a/b?x=1&y=2", "/a/b", "x=1&y=2"), ("https://h?q", "", "q"),
@@ -52,8 +38,21 @@ import Testing
         #expect(address.description.hasSuffix(prefix) && !address.description.contains("?"))
     }
 
-    @Test func aQueryWithASpaceIsRefused() {
-        #expect { try ServerAddress("http://h:1?a b") } throws: { "\($0)".contains("percent-encode it") }
+    @Test(arguments: [
+        ("http://h:1?a b", "a space"), ("http://h:1/a b", "a space"), ("http://127.0.0.1\u{0}.hf.space", "a control character (U+0000)"),
+        ("http://h:1/x\r\nX-Injected: 1", "a control character (U+000D)"), ("http://h:1/\u{7F}", "a control character (U+007F)"),
+        ("http://h\u{85}:1", "a control character (U+0085)"), ("http://h\t:1", "a control character (U+0009)"),
+        ("http://exa$mple:1", "the host 'exa$mple' holds '$'"), ("http://h\u{E9}.example", "holds 'é'"),
+        ("http://[::1%eth0 ]:1", "a space"), ("http://[::1/x]:1", "unclosed IPv6 address"),
+    ])
+    func aURLWithASpaceOrControlCharacterIsRefused(_ url: String, _ problem: String) {
+        #expect { try ServerAddress(url) } throws: { "\($0)".contains(problem) && "\($0)".contains("invalid server URL") }
+    }
+
+    @Test func wellFormedURLsStillParse() throws {
+        for url in [" http://h:1/p?q=1 \n", "https://owner-space.hf.space", "http://[::1]:8000", "h_1.example:80", "http://a~b:1"] {
+            _ = try ServerAddress(url)
+        }
     }
 
     @Test func theUpgradeCarriesTheHeadersAndTheQuery() throws {

@@ -75,6 +75,53 @@ import Testing
         }
     }
 
+    /// A cache folder that another user could change (theirs, a link they planted, or one
+    /// their group may write) holding a planted entry that names another client class.
+    @Test(arguments: ["another user's", "a symbolic link", "group-writable"])
+    func aCacheFolderThatIsNotTheCallersOwnIsNeitherReadNorWritten(_ kind: String) throws {
+        fixture.installTemplatePackage(distribution: "openenv-parrot_env", module: "parrot_env", className: "Parrot")
+        let genuine = fixture.root + "/genuine"
+        _ = Discovery(searchPaths: [site], cacheDirectory: genuine).discover()
+        let name = URL(fileURLWithPath: DiscoveryCache(directory: genuine).file(for: FileSystem.realPath(site)!)).lastPathComponent
+        let entry = try String(contentsOfFile: genuine + "/" + name, encoding: .utf8)
+        try #require(entry.contains("ParrotEnv"))
+        let planted = fixture.folder("planted")
+        try entry.replacingOccurrences(of: "ParrotEnv", with: "PlantedEnv").write(toFile: planted + "/" + name, atomically: false, encoding: .utf8)
+        var hostile = planted
+        var problem = ""
+        switch kind {
+        case "another user's":
+            try #require(chown(planted, 65534, 65534) == 0, "the tests run as root, to plant a folder of user nobody")
+            problem = "belongs to user 65534"
+        case "a symbolic link":
+            hostile = fixture.root + "/link"
+            try #require(symlink(planted, hostile) == 0)
+            problem = "is a symbolic link"
+        default:
+            try #require(chmod(planted, 0o775) == 0)
+            problem = "can be written by other users (mode 775)"
+        }
+        freshProcess()
+        let result = Discovery(searchPaths: [site], cacheDirectory: hostile).discover()
+        #expect(result.environments.map(\.envClass) == ["ParrotEnv"])
+        #expect(result.warnings.contains { $0.message.contains("the discovery cache is not used") && $0.message.contains(problem) }, "\(result.warnings)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: planted) == [name], "nothing written there")
+    }
+
+    @Test func aLinkPlantedWhereTheTemporaryFileWouldGoIsNeverFollowed() throws {
+        fixture.installTemplatePackage(distribution: "openenv-parrot_env", module: "parrot_env", className: "Parrot")
+        let victim = fixture.write("victim", "keep me")
+        let file = DiscoveryCache(directory: cacheDirectory).file(for: FileSystem.realPath(site)!)
+        fixture.folder("cache")
+        // The names a temporary file had, and one it could have now (this process's id).
+        for name in [file + ".\(getpid()).tmp", file + ".tmp"] { try #require(symlink(victim, name) == 0) }
+        freshProcess()
+        #expect(discovery().discover().environments.map(\.envKey) == ["parrot"])
+        #expect(try String(contentsOfFile: victim, encoding: .utf8) == "keep me")
+        #expect(PrivateFolder.createExclusively(file + ".tmp") == -1 && errno == EEXIST)
+        #expect(try String(contentsOfFile: victim, encoding: .utf8) == "keep me")
+    }
+
     @Test func eachFolderHasItsOwnCacheFile() {
         let cache = DiscoveryCache(directory: "/c")
         #expect(cache.file(for: "/venv-a/site-packages") != cache.file(for: "/venv-b/site-packages"))

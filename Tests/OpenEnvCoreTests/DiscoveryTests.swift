@@ -209,6 +209,27 @@ import Testing
         #expect(result.warnings[0].message.contains("invalid manifest"))
     }
 
+    @Test func aFIFOWhereAFileShouldBeIsPassedOverWithoutWaiting() throws {
+        fixture.installTemplatePackage(distribution: "openenv-parrot_env", module: "parrot_env", className: "Parrot")
+        fixture.installTemplatePackage(distribution: "openenv-other", module: "other_env", className: "Other")
+        for fifo in ["site/parrot_env/openenv.yaml", "site/other_env/client.py", "site/openenv_broken-0.1.dist-info/METADATA"] {
+            fixture.folder(String(fifo.split(separator: "/").dropLast().joined(separator: "/")))
+            unlink(fixture.root + "/" + fifo)
+            #expect(mkfifo(fixture.root + "/" + fifo, 0o644) == 0)
+        }
+        // On a thread of its own, so that a regression fails here instead of hanging the run.
+        let finished = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var result: DiscoveryResult?
+        let discovery = Discovery(searchPaths: [fixture.root + "/site"], usesCache: false)
+        Thread.detachNewThread {
+            result = discovery.discover()
+            finished.signal()
+        }
+        try #require(finished.wait(timeout: .now() + 60) == .success, "discovery blocked on a FIFO")
+        #expect(Set(["other", "parrot"]).isSubset(of: result?.environments.map(\.envKey) ?? []))
+        #expect(result?.warnings.contains { $0.path == fixture.root + "/site/parrot_env/openenv.yaml" && $0.message.contains("not a regular file") } == true)
+    }
+
     @Test func unreadableAndNonUTF8MetadataAreReportedAndSurvived() throws {
         fixture.installTemplatePackage(distribution: "openenv-parrot_env", module: "parrot_env", className: "Parrot")
         // METADATA that is a folder cannot be read; the folder name stands in.

@@ -57,17 +57,18 @@ import Testing
         #expect(throws: SessionError.self) { try SessionOptions(json: ["bearer_token": ""]).authorization(for: ServerAddress("http://127.0.0.1:1")) }
     }
 
-    @Test func aBaseURLGivenWithAHubNameStandsForTheSpace() throws {
+    @Test func aBaseURLGivenWithAHubNameGetsNoHuggingFaceToken() throws {
         let restore = tokenEnvironment(["HF_TOKEN": "hf_abc"])
         defer { restore() }
-        do {
-            let local = try ServerAddress("http://127.0.0.1:9")
-            let options = try LaunchOptions(json: ["base_url": "http://127.0.0.1:9"])
-            #expect(try options.session(for: "owner/space").authorization(for: local) == "Bearer hf_abc")
-            #expect(try options.session(for: "parrot").authorization(for: local) == nil)
-            #expect(try LaunchOptions(json: [:]).session(for: "owner/space").authorization(for: local) == nil)
-            #expect(try LaunchOptions(json: ["base_url": "http://127.0.0.1:9", "bearer_token": "t"]).session(for: "owner/space").authorization(for: local) == "Bearer t")
-        }
+        let server = RecordingWebSocketServer()
+        let session = try EnvironmentLauncher.open("owner/space", options: LaunchOptions(json: ["base_url": .string(server.url)]))
+        session.close()
+        #expect(server.requestHead.hasPrefix("GET /ws HTTP/1.1"))
+        #expect(!server.requestHead.lowercased().contains("authorization"), "\(server.requestHead)")
+        #expect { try LaunchOptions(json: ["hub_space": true]) } throws: { "\($0)".contains("unknown option 'hub_space'") }
+        let explicit = RecordingWebSocketServer()
+        try EnvironmentLauncher.open("owner/space", options: LaunchOptions(json: ["base_url": .string(explicit.url), "bearer_token": "t"])).close()
+        #expect(explicit.requestHead.contains("\r\nAuthorization: Bearer t"))
     }
 
     @Test func gitSendsTheTokenToTheHubEndpointOnly() {

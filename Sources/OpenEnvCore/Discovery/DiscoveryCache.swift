@@ -6,7 +6,10 @@ import Glibc
 /// folder that has not changed and rescans only those that have.
 ///
 /// Files live in `OPENENV_SWIFT_CACHE_DIR`, else `$XDG_CACHE_HOME/openenv-swift`, else
-/// `~/.cache/openenv-swift`; a file is reused only while every stamp it recorded still holds.
+/// `~/.cache/openenv-swift`, else (no `HOME`) `$TMPDIR/openenv-swift-<uid>`; a file is reused only
+/// while every stamp it recorded still holds. Since a cache entry decides which module is
+/// imported and which interpreter serves, the folder is used only when it is this user's own
+/// (``PrivateFolder``): otherwise nothing is read from it or written to it, and saving says why.
 struct DiscoveryCache: Sendable {
     /// Bumped whenever the scan's rules or the file layout change, so old files are ignored.
     static let formatVersion: Int64 = 2
@@ -22,7 +25,7 @@ struct DiscoveryCache: Sendable {
         if let explicit = FileSystem.environment("OPENENV_SWIFT_CACHE_DIR"), !explicit.isEmpty { return explicit }
         if let xdg = FileSystem.environment("XDG_CACHE_HOME"), !xdg.isEmpty { return FileSystem.join(xdg, "openenv-swift") }
         if let home = FileSystem.environment("HOME"), !home.isEmpty { return FileSystem.join(home, ".cache/openenv-swift") }
-        return "/tmp/openenv-swift-\(getuid())"
+        return FileSystem.join(FileSystem.temporaryDirectory, "openenv-swift-\(geteuid())")
     }
 
     /// The file that holds the scan of `searchPath`.
@@ -43,7 +46,7 @@ struct DiscoveryCache: Sendable {
 
     /// The saved scan of `searchPath`, if it exists, is readable, and nothing it depends on changed.
     func load(_ searchPath: String) -> SearchPathScan? {
-        guard let bytes = try? FileSystem.read(file(for: searchPath)), let json = try? JSONParser().parse(bytes),
+        guard PrivateFolder.problem(with: directory) == nil, let bytes = try? FileSystem.read(file(for: searchPath)), let json = try? JSONParser().parse(bytes),
             case .integer(Self.formatVersion)? = json["format"], let scan = SearchPathScan(json: json),
             scan.path == searchPath, scan.fingerprint.isCurrent
         else { return nil }
@@ -56,10 +59,15 @@ struct DiscoveryCache: Sendable {
         guard case .object(var document) = scan.json else { return nil }
         document["format"] = .integer(Self.formatVersion)
         FileSystem.makeDirectories(directory, permissions: 0o700)
+        // A folder that is there but not the caller's own; no folder at all is the failure to write below.
+        if FileSystem.isDirectory(directory), let problem = PrivateFolder.problem(with: directory) {
+            return DiscoveryWarning(path: directory, message: "the discovery cache is not used: \(problem), so another user could change "
+                + "what it says; discovery works without it, rescanning in each new process. Set OPENENV_SWIFT_CACHE_DIR to a folder of your own to keep it")
+        }
         let target = file(for: scan.path)
-        let temporary = target + ".\(getpid()).tmp"
+        let temporary = target + ".\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
         let bytes = JSONValue.object(document).serializedBytes()
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        let descriptor = PrivateFolder.createExclusively(temporary)
         var problem: String?
         if descriptor < 0 {
             problem = String(cString: strerror(errno))

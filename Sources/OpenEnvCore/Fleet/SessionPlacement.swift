@@ -21,9 +21,17 @@ public struct SessionPlacement: Sendable {
     public var home: CompletionQueue?
     private var next = 0
 
-    /// A placement over `urls` (at least one).
+    /// A placement over `urls` (at least one); a URL that is not a server base URL is refused
+    /// (`invalidArgument`, naming it), never passed over as a server that cannot be reached.
     public init(urls: [String], options: SessionOptions = SessionOptions()) throws(SessionError) {
         guard !urls.isEmpty else { throw .invalidArgument("no server URLs; give at least one") }
+        for url in urls {
+            do {
+                _ = try ServerAddress(url)
+            } catch {
+                throw .invalidArgument("\(error)")
+            }
+        }
         self.urls = urls
         self.options = options
     }

@@ -40,7 +40,7 @@ public struct HubInstaller: Sendable {
             guard ask() else { throw .consentRequired(repository: repository.description, refused: true) }
         }
         let uv = FileSystem.onPath("uv")
-        let report = FileSystem.join(FileSystem.temporaryDirectory, "openenv-install-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).json")
+        let report = FileSystem.join(PrivateFolder.temporary ?? "/nonexistent", "openenv-install-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).json")
         defer { unlink(report) }
         let before = Self.distributionStamps(searchPaths)
         let command = installCommand(reportPath: report, uv: uv)

@@ -12,12 +12,12 @@
 public enum EnvironmentLauncher {
     /// Opens a session with environment `name` (any spelling, or a Hub name).
     public static func open(_ name: String, options: LaunchOptions) throws -> EnvSession {
-        try open(plan(name, options: options), options: options, session: options.session(for: name))
+        try open(plan(name, options: options), options: options, session: options.session)
     }
 
     /// Opens a session with the Hugging Face Space `name` (`owner/space` or its URL).
     public static func openHub(_ name: String, options: LaunchOptions) throws -> EnvSession {
-        try open(planHub(HubRepository(name), options: options), options: options, session: options.session(for: name))
+        try open(planHub(HubRepository(name), options: options), options: options, session: options.session)
     }
 
     /// Where the server of environment `name` comes from. Looks the Space of a Hub name up
@@ -80,7 +80,7 @@ public enum EnvironmentLauncher {
             url = runtime.baseURL
         }
         defer { started?.stop() }
-        return try options.session(for: target).getJSON("/schema", from: ServerAddress(url))
+        return try options.session.getJSON("/schema", from: ServerAddress(url))
     }
 
     /// Throws when `HF_HUB_OFFLINE` forbids looking the Space up.

@@ -22,16 +22,6 @@ public struct LaunchOptions: Sendable {
     /// The defaults: a local server process, 30 s to become healthy.
     public init() {}
 
-    /// The session options for `name`: a `base_url` given with a Hub name stands for that
-    /// Space, so it gets the Hugging Face token (unless a `bearer_token` is given).
-    func session(for name: String) -> SessionOptions {
-        var options = session
-        if baseURL != nil, HubRepository.looksLikeHubName(name) {
-            options.standsForHubSpace = true
-        }
-        return options
-    }
-
     static let ownKeys = ["base_url", "docker_image", "container_engine", "runtime", "wait_timeout", "env_vars", "python", "trust_remote_code"]
 
     /// Reads the JSON form, refusing unknown keys and bad values with a message naming them.

@@ -49,13 +49,14 @@ public final class LocalServerProcess: ServerRuntime, @unchecked Sendable {
             attempt += 1
             let port = choosePort()
             let url = "http://127.0.0.1:\(port)"
-            let log = FileSystem.join(FileSystem.temporaryDirectory, "openenv-server-\(getpid())-\(port).log")
+            // In this user's own folder (never a shared one, where another user could plant a link).
+            let log = FileSystem.join(PrivateFolder.temporary ?? "/nonexistent", "openenv-server-\(getpid())-\(port).log")
             unlink(log)  // a log left by an earlier process of the same id; a missing log shows as "(no output)"
             let arguments = ["-c", Self.bootstrap, String(getpid()), Self.appPath(for: environment), "--host", "127.0.0.1", "--port", String(port)]
             let child: ChildProcess
             do {
                 child = try SpawnThread.shared.run { () throws(ChildProcess.SpawnError) in
-                    try ChildProcess(interpreter, arguments, environment: variables, output: .file(log))
+                    try ChildProcess(interpreter, arguments, environment: variables, output: PrivateFolder.temporary == nil ? .discarded : .file(log))
                 }
             } catch {
                 throw .launchFailed("\(error). Pass the interpreter that has the environment installed (python=...)")

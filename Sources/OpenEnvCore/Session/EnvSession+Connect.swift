@@ -38,7 +38,7 @@ extension EnvSession {
     private static func closingAnswer(on socket: WebSocketConnection, timeout: Double) throws(TransportError) -> ServerError? {
         try socket.send(text: SessionRequest.state.frame, timeout: timeout, operation: "asking a server that may still hold an interrupted session")
         let answer = try socket.receive(timeout: timeout, operation: "waiting for a server that may still hold an interrupted session")
-        guard let message = try? JSONParser().parse(answer.bytes), message["type"]?.stringValue == "error" else { return nil }
+        guard let message = try? JSONParser.forAnswers.parse(answer.bytes), message["type"]?.stringValue == "error" else { return nil }
         let error = ServerError(data: message["data"] ?? .null)
         return error.closesSession ? error : nil
     }

@@ -188,17 +188,17 @@ public final class EnvSession: @unchecked Sendable {
         let answerType: String?
         do {
             if reading == .parsed {
-                answer = try JSONParser().parse(received.bytes)
+                answer = try JSONParser.forAnswers.parse(received.bytes)
                 answerType = answer["type"]?.stringValue
             } else {
-                answerType = try JSONParser().messageType(of: received.bytes)
+                answerType = try JSONParser.forAnswers.messageType(of: received.bytes)
             }
         } catch {
             throw endSession(because: .unexpectedAnswer("malformed JSON (\(error))"))
         }
         switch answerType {
         case "error"?:
-            if reading != .parsed { answer = (try? JSONParser().parse(received.bytes)) ?? .null }  // checked: it parses
+            if reading != .parsed { answer = (try? JSONParser.forAnswers.parse(received.bytes)) ?? .null }  // checked: it parses
             let error = ServerError(data: answer["data"] ?? .null)
             if error.closesSession { throw endSession(because: .server(error)) }
             throw .server(error)
@@ -237,7 +237,7 @@ public final class EnvSession: @unchecked Sendable {
     /// else breaks the protocol (answers come only to requests), and the session is closed
     /// with 1002 (protocol error). The caller holds `callLock`.
     func closeOnUnprompted(_ message: (bytes: [UInt8], isText: Bool)) {
-        if message.isText, let parsed = try? JSONParser().parse(message.bytes), parsed["type"]?.stringValue == "error" {
+        if message.isText, let parsed = try? JSONParser.forAnswers.parse(message.bytes), parsed["type"]?.stringValue == "error" {
             let error = ServerError(data: parsed["data"] ?? .null)
             if error.closesSession { return lose(because: .server(error)) }
         }

@@ -10,12 +10,9 @@ public struct SessionOptions: Sendable, Equatable {
     /// system's (for servers with a private or self-signed certificate).
     public var caFile: String?
     /// A token sent as `Authorization: Bearer <token>` to this server. Without one, the
-    /// Hugging Face token (``HubRepository/token``) goes to Hugging Face Spaces
-    /// (`https://*.hf.space`, or a server that ``standsForHubSpace``) and to no other server.
+    /// Hugging Face token (``HubRepository/token``) goes to Hugging Face Spaces over TLS
+    /// (`https://*.hf.space`) and to no other server, whatever name the server was found by.
     public var bearerToken: String?
-    /// Whether this server stands for a Hugging Face Space (a Space's server reached at
-    /// another address, named by its repo id): it gets the Hugging Face token as the Space would.
-    public var standsForHubSpace = false
     /// Extra headers of the WebSocket upgrade (the reference client's `headers`), e.g.
     /// `Authorization` for a private Space; an `Authorization` here replaces the token's.
     public var headers: [String: String] = [:]
@@ -32,7 +29,7 @@ public struct SessionOptions: Sendable, Equatable {
 
     /// The keys the JSON form accepts.
     public static let keys = [
-        "connect_timeout", "message_timeout", "max_message_bytes", "ca_file", "bearer_token", "hub_space", "headers", "ping_interval", "ping_timeout",
+        "connect_timeout", "message_timeout", "max_message_bytes", "ca_file", "bearer_token", "headers", "ping_interval", "ping_timeout",
     ]
 
     /// Header names the WebSocket handshake sets itself, which `headers` may not.
@@ -76,11 +73,6 @@ public struct SessionOptions: Sendable, Equatable {
         case nil, .null?: break
         case .string(let token)?: bearerToken = token
         default: throw .invalidArgument("option 'bearer_token' must be a string")
-        }
-        switch object["hub_space"] {
-        case nil, .null?: break
-        case .bool(let value)?: standsForHubSpace = value
-        default: throw .invalidArgument("option 'hub_space' must be true or false")
         }
     }
 
@@ -145,7 +137,7 @@ public struct SessionOptions: Sendable, Equatable {
 
     /// The `Authorization` header value for requests to `address`, if any.
     public func authorization(for address: ServerAddress) throws(SessionError) -> String? {
-        guard let token = bearerToken ?? (address.isHuggingFaceSpace || standsForHubSpace ? HubRepository.token : nil) else { return nil }
+        guard let token = bearerToken ?? (address.isHuggingFaceSpace ? HubRepository.token : nil) else { return nil }
         guard !token.isEmpty, !token.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
             throw .invalidArgument(
                 "the token for \(address) (option 'bearer_token', else HF_TOKEN or the Hugging Face token file) is empty or holds a line break or control character; set it to the token alone")

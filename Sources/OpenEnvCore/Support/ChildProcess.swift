@@ -12,7 +12,8 @@ import Glibc
 final class ChildProcess: @unchecked Sendable {
     /// Where the child's standard output and standard error go.
     enum Output {
-        /// Appended to a file, created if missing.
+        /// A new file, created for it: the spawn fails when something (a file, a link) is
+        /// already there (`O_EXCL|O_NOFOLLOW`).
         case file(String)
         /// The parent's standard error.
         case standardError
@@ -104,7 +105,7 @@ final class ChildProcess: @unchecked Sendable {
         }
         switch output {
         case .file(let path):
-            posix_spawn_file_actions_addopen(&actions, 1, path, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+            posix_spawn_file_actions_addopen(&actions, 1, path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_APPEND, 0o600)
             posix_spawn_file_actions_adddup2(&actions, 1, 2)
         case .standardError:
             posix_spawn_file_actions_adddup2(&actions, 2, 1)

@@ -63,9 +63,11 @@ enum FileSystem {
     /// Largest file discovery will read; manifests and metadata are far smaller.
     static let maximumReadSize = 16 << 20
 
-    /// The bytes of a file.
+    /// The bytes of a regular file. Anything else (a FIFO, a device, a socket, a folder) is
+    /// refused without waiting: the open does not block (`O_NONBLOCK`, which a FIFO with no
+    /// writer would otherwise do for ever) and the file's kind is checked before any read.
     static func read(_ path: String) throws(ReadError) -> [UInt8] {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard descriptor >= 0 else {
             let code = errno
             throw ReadError(path: path, reason: String(cString: strerror(code)), isMissing: code == ENOENT)
@@ -74,6 +76,7 @@ enum FileSystem {
         var info = stat()
         guard fstat(descriptor, &info) == 0 else { throw ReadError(path: path, reason: String(cString: strerror(errno))) }
         guard (info.st_mode & S_IFMT) != S_IFDIR else { throw ReadError(path: path, reason: "is a directory") }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw ReadError(path: path, reason: "is not a regular file (a FIFO, device or socket)") }
         guard Int(info.st_size) <= maximumReadSize else {
             throw ReadError(path: path, reason: "larger than \(maximumReadSize) bytes")
         }

@@ -26,12 +26,3 @@ protocol ByteStream: AnyObject, Sendable {
     /// Ends the connection at once, from any thread.
     func shutdown()
 }
-
-extension ServerAddress {
-    /// A connection to this server within `deadline`: TLS when the address is secure.
-    func openStream(deadline: Deadline, url: String, caFile: String?) throws(TransportError) -> any ByteStream {
-        let connection = try TCPConnection(host: host, port: port, deadline: deadline, url: url)
-        guard secure else { return connection }
-        return try TLSConnection(over: connection, host: host, deadline: deadline, url: url, caFile: caFile)
-    }
-}

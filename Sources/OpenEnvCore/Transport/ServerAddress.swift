@@ -13,10 +13,18 @@ public struct ServerAddress: Sendable, Equatable, CustomStringConvertible {
     /// The query without its `?` (`""` when there is none), sent with the WebSocket upgrade.
     public let query: String
 
-    /// Parses a base URL (`http`, `https`, `ws`, `wss`, or no scheme).
+    /// Parses a base URL (`http`, `https`, `ws`, `wss`, or no scheme). Blanks around it are
+    /// dropped; a space or control character anywhere in it, or a host that is neither a host
+    /// name (ASCII letters, digits, `-._~`) nor an IP address, is refused, so nothing a caller
+    /// writes can reach the request line or make the host checked differ from the one dialled.
     public init(_ url: String) throws(TransportError) {
         var rest = Substring(url.trimmingWhiteSpace())
         guard !rest.isEmpty else { throw .invalidURL(url, reason: "it is empty") }
+        if let bad = rest.unicodeScalars.first(where: { $0.value <= 0x20 || (0x7F...0x9F).contains($0.value) }) {
+            let code = String(bad.value, radix: 16, uppercase: true)
+            let what = bad == " " ? "a space" : "a control character (U+\(String(repeating: "0", count: 4 - code.count))\(code))"
+            throw .invalidURL(url, reason: "it holds \(what); a URL has none (percent-encode them in its path or query)")
+        }
         var secure = false
         if let schemeEnd = rest.firstRange(of: "://") {
             switch rest[..<schemeEnd.lowerBound].lowercased() {
@@ -33,9 +41,6 @@ public struct ServerAddress: Sendable, Equatable, CustomStringConvertible {
         if let end = prefix.firstIndex(where: { $0 == "?" || $0 == "#" }) {
             if prefix[end] == "?" { query = String(prefix[prefix.index(after: end)...].prefix { $0 != "#" }) }
             prefix = String(prefix[..<end])
-        }
-        guard !query.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }) else {
-            throw .invalidURL(url, reason: "the query holds a space or control character; percent-encode it")
         }
         while prefix.hasSuffix("/") { prefix.removeLast() }
         guard !authority.isEmpty, !authority.contains("@") else {
@@ -59,6 +64,10 @@ public struct ServerAddress: Sendable, Equatable, CustomStringConvertible {
             port = value
         }
         guard !host.isEmpty else { throw .invalidURL(url, reason: "no host") }
+        let allowed = authority.hasPrefix("[") ? "0123456789abcdefABCDEF:.%" : "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~"
+        if let bad = host.unicodeScalars.first(where: { !allowed.unicodeScalars.contains($0) }) {
+            throw .invalidURL(url, reason: "the host \(quoted(host)) holds '\(bad)', which no host name or address has")
+        }
         self.secure = secure
         self.host = host
         self.port = port
@@ -83,4 +92,13 @@ public struct ServerAddress: Sendable, Equatable, CustomStringConvertible {
 
     /// The request target of the WebSocket upgrade: `<prefix>/ws`, with the query if any.
     var webSocketTarget: String { "\(pathPrefix)/ws\(query.isEmpty ? "" : "?" + query)" }
+}
+
+extension ServerAddress {
+    /// A connection to this server within `deadline`: TLS when the address is secure.
+    func openStream(deadline: Deadline, url: String, caFile: String?) throws(TransportError) -> any ByteStream {
+        let connection = try TCPConnection(host: host, port: port, deadline: deadline, url: url)
+        guard secure else { return connection }
+        return try TLSConnection(over: connection, host: host, deadline: deadline, url: url, caFile: caFile)
+    }
 }

@@ -44,8 +44,9 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
             return "message of \(size) bytes exceeds the limit of \(limit) bytes; raise 'max_message_bytes' if it is expected"
         case .httpStatus(let status, let route, let body): return "\(route) answered HTTP \(status): \(body.prefix(500))"
         case .notAuthorized(let url, let status):
-            return "\(url) answered HTTP \(status): not authorized. A private Hugging Face Space needs your token: "
-                + "set HF_TOKEN (or log in with huggingface-cli); other servers take the option bearer_token"
+            return "\(url) answered HTTP \(status): not authorized. A private Hugging Face Space (https://NAME.hf.space) needs your token: "
+                + "set HF_TOKEN (or log in with huggingface-cli); any other server (a base_url even when given with a Hub name) "
+                + "gets a token only when given: the option bearer_token, or an Authorization header"
         }
     }
 }

@@ -33,10 +33,8 @@ final class WebSocketConnection: @unchecked Sendable {
     /// until the socket says so.
     private var hangUpAnnounced = false
 
-    /// Frame masks: RFC 6455 asks for unpredictable masks so that proxies cannot be fooled;
-    /// a generator seeded once from the system per connection gives that without a system
-    /// call per frame.
-    private var maskGenerator = Xorshift64(seed: UInt64.random(in: 1...UInt64.max))
+    /// Frame masks, from the kernel's generator in bulk (see ``MaskSource``).
+    private var masks = MaskSource()
 
     private static let handshakeGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
@@ -123,9 +121,9 @@ final class WebSocketConnection: @unchecked Sendable {
         connection.shutdown()
     }
 
-    /// A masked client frame. The caller holds `writeLock` (the mask generator is shared).
+    /// A masked client frame. The caller holds `writeLock` (the mask source is shared).
     private func frame(opcode: UInt8, payload: [UInt8]) -> [UInt8] {
-        webSocketClientFrame(opcode: opcode, payload: payload, mask: maskGenerator.next())
+        webSocketClientFrame(opcode: opcode, payload: payload, mask: masks.next())
     }
 
     private func sendFrame(opcode: UInt8, payload: [UInt8], deadline: Deadline, operation: @autoclosure () -> String) throws(TransportError) {
@@ -285,21 +283,5 @@ final class WebSocketConnection: @unchecked Sendable {
             markClosed(error)
             throw error
         }
-    }
-}
-
-/// Marsaglia's xorshift64: fast, non-cryptographic pseudo-random numbers.
-struct Xorshift64 {
-    private var state: UInt64
-
-    /// A generator from a nonzero seed.
-    init(seed: UInt64) { state = seed == 0 ? 0x9E37_79B9_7F4A_7C15 : seed }
-
-    /// The next number.
-    mutating func next() -> UInt64 {
-        state ^= state << 13
-        state ^= state >> 7
-        state ^= state << 17
-        return state
     }
 }

@@ -110,7 +110,7 @@ struct WebSocketFrameDecoder {
 }
 
 /// One client frame (RFC 6455: always masked) carrying `payload` with `opcode`.
-func webSocketClientFrame(opcode: UInt8, payload: [UInt8], mask maskWord: UInt64) -> [UInt8] {
+func webSocketClientFrame(opcode: UInt8, payload: [UInt8], mask maskWord: UInt32) -> [UInt8] {
     var frame: [UInt8] = [0x80 | opcode]
     frame.reserveCapacity(payload.count + 14)
     switch payload.count {

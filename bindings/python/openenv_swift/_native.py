@@ -188,6 +188,8 @@ Argument = Union[None, str, int]
 
 def _convert(argument: Argument) -> Any:
     if isinstance(argument, str):
+        if "\x00" in argument:  # a C string would end there, silently
+            raise errors.InvalidArgumentError(f"{argument[:120]!r} holds a NUL character, which no name, URL or option has")
         return argument.encode("utf-8", "surrogatepass")
     return argument
 

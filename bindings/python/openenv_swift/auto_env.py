@@ -19,8 +19,6 @@ from .vector import VectorEnv
 _CLIENT_TIMING = {"connect_timeout_s": 10.0, "message_timeout_s": 60.0, "max_message_size_mb": 100.0}
 #: Options of openenv_swift's own, for the engine only.
 _ENGINE_ONLY = ("ca_file", "bearer_token")
-#: A Hub name with a base_url: the server stands for that Space and gets the Hugging Face token.
-_HUB_SPACE = {"hub_space": True}
 
 
 class AutoEnv(Factory):
@@ -87,8 +85,6 @@ class AutoEnv(Factory):
         options = {**session_options(timing["connect_timeout_s"], timing["message_timeout_s"], timing["max_message_size_mb"]), **engine_only}
         launch = launch_options(wait_timeout=wait_timeout, env_vars=dict(env_vars or {}), base_url=base_url,
                                 docker_image=docker_image, container_engine=kwargs.pop("container_engine", None), **options)
-        if hub and base_url is not None:
-            engine_only.update(_HUB_SPACE)
         try:
             return _client(client_class, name, launch, {**options, **engine_only}, engine_only, container_provider, kwargs)
         except ClientCreationError:

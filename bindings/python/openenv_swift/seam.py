@@ -36,8 +36,8 @@ _everywhere = False
 #: The reference's own functions that :func:`attach` replaced, by name.
 _originals: Dict[str, Any] = {}
 _engine_classes: Dict[type, type] = {}
-#: The engine's own session options (``ca_file``, ``bearer_token``, ``hub_space``) by server base URL.
-_server_options: Dict[str, Dict[str, Any]] = {}
+#: The attribute of a client holding the engine's own session options it was given.
+_OPTIONS = "_openenv_swift_options"
 _keeps_reference_cache: Dict[Tuple[type, str], bool] = {}
 
 
@@ -68,6 +68,9 @@ def attach() -> None:
     _originals[connecting] = vars(client_class)[connecting]
     env_client.ws_connect = _dispatch
     setattr(client_class, connecting, _knowing_client(vars(client_class)[connecting]))
+    if "_create_session_client" in vars(client_class):  # openenv 0.10.0's new_session()
+        _originals["_create_session_client"] = vars(client_class)["_create_session_client"]
+        client_class._create_session_client = _passing_options(vars(client_class)["_create_session_client"])
     for kind in ("reset", "step", "state"):
         _originals[f"sync.{kind}"] = vars(sync_client.SyncEnvClient)[kind]
         setattr(sync_client.SyncEnvClient, kind, _blocking_request(kind, vars(sync_client.SyncEnvClient)[kind]))
@@ -148,11 +151,26 @@ def _base_url(client: Any) -> Optional[str]:
 
 
 def remember_server_options(client: Any, engine_options: Dict[str, Any]) -> None:
-    """Makes every engine connection to ``client``'s server (its own, its ``new_session()``
-    children's, any other client's) use ``engine_options``, the engine's own session options
-    given to ``AutoEnv`` (``ca_file``, ``bearer_token``, ``hub_space``)."""
+    """Makes the engine connections of ``client`` and of its ``new_session()`` children, and
+    of no other client, use ``engine_options``: the engine's own session options given to
+    ``AutoEnv`` for it (``ca_file``, ``bearer_token``, pings)."""
     if engine_options:
-        _server_options[base_url_of(client._ws_url)] = dict(engine_options)
+        setattr(client, _OPTIONS, dict(engine_options))
+
+
+def _passing_options(original: Callable[..., Any]) -> Callable[..., Any]:
+    """``EnvClient._create_session_client`` (what ``new_session()`` makes its child with),
+    handing the parent's engine options to the child."""
+
+    @functools.wraps(original)
+    def create(self: Any) -> Any:
+        child = original(self)
+        options = getattr(self, _OPTIONS, None)
+        if options is not None:
+            setattr(child, _OPTIONS, options)
+        return child
+
+    return create
 
 
 def uses_engine(client: Any) -> bool:
@@ -172,7 +190,7 @@ async def _dispatch(uri: str, **kwargs: Any) -> Any:
             return first_session
         await server.make_room()
     return await connect(uri, message_timeout=getattr(client, "_message_timeout", None),
-                         engine_options=_server_options.get(base_url_of(uri)), **kwargs)
+                         engine_options=getattr(client, _OPTIONS, None), **kwargs)
 
 
 def _knowing_client(original: Callable[..., Any]) -> Callable[..., Any]:

@@ -1,4 +1,4 @@
-"""Every libFuzzer target (JSON, WebSocket frames, HTTP heads, action schemas, Python sources,
+"""Every libFuzzer target (JSON, WebSocket frames, HTTP heads, whole HTTP responses, action schemas, Python sources,
 dist-info files; Tests/Fuzz/targets.py) under AddressSanitizer for a short, fixed run.
 scripts/fuzz.sh runs them for longer."""
 

@@ -333,21 +333,17 @@ def private(template_factory):
     server.stop()
 
 
-def test_hf_token_reaches_a_private_space(private: Server, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HF_TOKEN", "hf_s3cret")
-    with AutoEnv.from_env("someone/private-env", base_url=private.url, skip_install=True).sync() as env:
+def test_a_token_given_reaches_a_private_space_at_a_base_url(private: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    with AutoEnv.from_env("someone/private-env", base_url=private.url, skip_install=True, bearer_token="hf_s3cret").sync() as env:
         assert env.step({"message": "let in"}).observation["echoed_message"] == "let in"
         assert env.state()["step_count"] == 1
-    with pytest.warns(UserWarning, match="without your consent"):
-        assert AutoAction.from_env("someone/private-env", base_url=private.url).__name__ == "FaultyAction"
 
 
 @pytest.mark.skipif(not REFERENCE_0_10, reason="new_session() is openenv 0.10.0's; openenv-core 0.3.0 has none")
-def test_the_token_reaches_every_session_of_that_space(private: Server, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HF_TOKEN", "hf_s3cret")
-
+def test_the_token_given_reaches_every_session_of_that_client(private: Server) -> None:
     async def child_echo() -> str:
-        async with AutoEnv.from_env("someone/private-env", base_url=private.url, skip_install=True) as env:
+        async with AutoEnv.from_env("someone/private-env", base_url=private.url, skip_install=True, bearer_token="hf_s3cret") as env:
             await env.reset()
             child = await env.new_session()
             return (await child.step({"message": "child"})).observation["echoed_message"]
@@ -358,10 +354,10 @@ def test_the_token_reaches_every_session_of_that_space(private: Server, monkeypa
 def test_a_private_space_without_the_token_says_what_to_set(private: Server, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("HF_TOKEN", raising=False)
     monkeypatch.setenv("HF_HOME", "/nonexistent")
-    needs_token = "/schema answered HTTP 401: not authorized. A private Hugging Face Space needs your token: set HF_TOKEN"
+    needs_token = "/schema answered HTTP 401: not authorized. .* any other server .* gets a token only when given: the option bearer_token"
     with pytest.raises(EnvConnectionError, match=needs_token):
         AutoEnv.from_env("someone/private-env", base_url=private.url, skip_install=True)
-    monkeypatch.setenv("HF_TOKEN", "hf_wrong")
+    monkeypatch.setenv("HF_TOKEN", "hf_s3cret")  # the right one, but this server is no https://*.hf.space
     with pytest.raises(EnvConnectionError, match=needs_token):
         AutoEnv.from_env("someone/private-env", base_url=private.url, skip_install=True)
     with pytest.raises(EnvConnectionError, match=needs_token), pytest.warns(UserWarning, match="without your consent"):
@@ -374,10 +370,9 @@ def test_hf_token_goes_to_no_other_server(private: Server, monkeypatch: pytest.M
         connect(private.url)
     with pytest.raises(EnvConnectionError, match="/schema answered HTTP 401"):
         AutoEnv.from_env("no-such-env", base_url=private.url, skip_install=True)
-    assert connect(private.url, hub_space=True).step({"message": "as a Space"}).observation["echoed_message"] == "as a Space"
+    assert connect(private.url, bearer_token="hf_s3cret").step({"message": "given"}).observation["echoed_message"] == "given"
 
 
-def test_a_token_that_would_break_the_header_is_refused(private: Server, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HF_TOKEN", "hf_s3cret\r\nX-Injected: yes")
+def test_a_token_that_would_break_the_header_is_refused(private: Server) -> None:
     with pytest.raises(InvalidArgumentError, match="line break or control character"):
-        AutoEnv.from_env("someone/private-env", base_url=private.url, skip_install=True)
+        AutoEnv.from_env("someone/private-env", base_url=private.url, skip_install=True, bearer_token="hf_s3cret\r\nX-Injected: yes")
