@@ -124,7 +124,10 @@ void openenv_string_free(char *string);
  *       sys.path of the python3 on PATH.
  *   "use_cache": true     reuse earlier results while nothing they depend on has changed.
  *   "cache_dir": "/path"  where the on-disk cache lives; default $OPENENV_SWIFT_CACHE_DIR,
- *                         else $XDG_CACHE_HOME/openenv-swift, else ~/.cache/openenv-swift.
+ *                         else $XDG_CACHE_HOME/openenv-swift, else ~/.cache/openenv-swift, else
+ *                         $TMPDIR/openenv-swift-<uid>. Used only when the folder is the caller's
+ *                         own (not a link, owned by the caller, no group or other write); else
+ *                         discovery runs without it and warns.
  * Unknown keys are refused with OPENENV_INVALID_ARGUMENT.
  */
 
