@@ -261,8 +261,9 @@ int openenv_queue_open_placed(openenv_queue *queue, const char *const *urls, siz
  * spawned from a thread of the library's own that lives as long as the process).
  * A container is labelled org.openenv-swift.owner=<host>/<boot id>/<pid>/<start time>, removed
  * by openenv_close, and also when this process ends however it ends (SIGKILL too): a watcher
- * process (/bin/sh) sees this process's end of a socket pair close and removes it; and a
- * watcher starting sweeps away the containers of owners on this host that are gone. A
+ * process (/bin/sh) sees this process's end of a socket pair close and removes it; and once
+ * its first container has started, a watcher sweeps away the containers of owners on this host
+ * that are gone. A
  * container that stops before its server answers fails the start at once (OPENENV_RUNTIME,
  * with its exit code and last log lines), not at wait_timeout.
  */

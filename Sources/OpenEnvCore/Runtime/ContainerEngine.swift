@@ -8,15 +8,23 @@
 public struct ContainerEngine: Sendable, Equatable {
     /// The executable's path.
     public let path: String
+
     /// Whether it is podman (itself, or through podman-docker's `docker`): its `rm -f` waits the
-    /// stop timeout (10 s) for a server that ignores SIGTERM unless told `--time 0`.
-    public let isPodman: Bool
+    /// stop timeout (10 s) for a server that ignores SIGTERM unless told `--time 0`. Asked
+    /// (`--version`) when first needed, at a removal: not on a start's path.
+    public var isPodman: Bool {
+        if let known = Self.lock.withLock({ Self.podman[path] }) { return known }
+        let found = run(["--version"]).output.lowercased().contains("podman")
+        Self.lock.withLock { Self.podman[path] = found }
+        return found
+    }
 
     /// The environment variable that names the engine.
     public static let environmentVariable = "OPENENV_CONTAINER_ENGINE"
 
     private static let lock = Mutex()
     nonisolated(unsafe) private static var answered: [String: ContainerEngine] = [:]
+    nonisolated(unsafe) private static var podman: [String: Bool] = [:]
 
     /// The engine to use: `choice` (the option) if given, else the environment variable's, else
     /// `docker` or `podman`, whichever answers first.
@@ -66,8 +74,7 @@ public struct ContainerEngine: Sendable, Equatable {
             let lastLine = said.split(separator: "\n").last.map(String.init) ?? "exit status \(server.status)"
             return .failure(ProbeFailure(reason: lastLine))
         }
-        let kind = ChildProcess.run(path, ["--version"], mergingErrors: true).output.lowercased()
-        return .success(ContainerEngine(path: path, isPodman: kind.contains("podman")))
+        return .success(ContainerEngine(path: path))
     }
 
     private struct ProbeFailure: Error, CustomStringConvertible {

@@ -17,8 +17,9 @@ import Glibc
 ///    container labelled with this process as owner (one created while its id was on the way).
 ///    The kernel does this, not the dying process, so nothing depends on it running code.
 /// 2. **A sweep of orphans at the next start.** Every container the library runs carries the
-///    label `org.openenv-swift.owner=<host>/<boot id>/<pid>/<process start time>`. When a
-///    watcher starts, it first removes the containers whose owner, on this host, is gone: its
+///    label `org.openenv-swift.owner=<host>/<boot id>/<pid>/<process start time>`. Once a
+///    watcher's first container has started (not during that start, which it would slow), it
+///    removes the containers whose owner, on this host, is gone: its
 ///    boot id is not this boot's, or no process with that pid and start time exists (a pid
 ///    alone could have been reused). This catches what a watcher could not: one killed itself
 ///    (e.g. with the whole process group by SIGKILL), or a machine that went down.
@@ -48,32 +49,49 @@ final class ContainerWatcher: @unchecked Sendable {
         return fields.count > 19 ? String(fields[19]) : nil
     }
 
-    /// The watcher script: `sh -c SCRIPT openenv-container-watcher ENGINE OWNER "RM WORDS"`.
-    /// Sweeps orphans, then waits for end-of-file on standard input and removes what it read.
+    /// The watcher script: `sh -c SCRIPT openenv-container-watcher ENGINE OWNER`. Reads lines
+    /// until end-of-file: a container id to remove then, or `sweep` (the orphans' sweep, run once,
+    /// when the owner's first container has started, so that it does not compete with that start;
+    /// at the end if never asked). Then removes its owner's containers.
     static let script = #"""
-        engine=$1 me=$2 remove=$3
+        engine=$1 me=$2
         label=org.openenv-swift.owner
         trap '' INT HUP
-        host=${me%%/*}
-        boot=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null)
-        orphans=
-        for entry in $("$engine" ps -aq --filter "label=$label" </dev/null 2>/dev/null | xargs -r "$engine" inspect --format "{{.Id}}={{index .Config.Labels \"$label\"}}" 2>/dev/null); do
-            id=${entry%%=*} owner=${entry#*=}
-            IFS=/ read -r h b p s <<EOF
+        remove() {  # podman's rm -f waits the stop timeout unless told --time 0 (asked here, off the start's path)
+            case $("$engine" --version </dev/null 2>/dev/null) in
+                *odman*) "$engine" rm -f --time 0 "$@" </dev/null >/dev/null 2>&1 ;;
+                *) "$engine" rm -f "$@" </dev/null >/dev/null 2>&1 ;;
+            esac
+        }
+        sweep() {
+            host=${me%%/*}
+            boot=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null)
+            orphans=
+            for entry in $("$engine" ps -aq --filter "label=$label" </dev/null 2>/dev/null | xargs -r "$engine" inspect --format "{{.Id}}={{index .Config.Labels \"$label\"}}" 2>/dev/null); do
+                id=${entry%%=*} owner=${entry#*=}
+                IFS=/ read -r h b p s <<EOF
         $owner
         EOF
-            [ "$h" = "$host" ] || continue
-            if [ "$b" = "$boot" ] && [ -r "/proc/$p/stat" ]; then
-                stat=$(cat "/proc/$p/stat" 2>/dev/null) && set -f && set -- ${stat##*) } && set +f
-                [ "${20:-}" = "$s" ] && continue
+                [ "$h" = "$host" ] || continue
+                if [ "$b" = "$boot" ] && [ -r "/proc/$p/stat" ]; then
+                    stat=$(cat "/proc/$p/stat" 2>/dev/null) && set -f && set -- ${stat##*) } && set +f
+                    [ "${20:-}" = "$s" ] && continue
+                fi
+                orphans="$orphans $id"
+            done
+            [ -z "$orphans" ] || remove $orphans
+        }
+        ids= swept=
+        while IFS= read -r line; do
+            if [ "$line" = sweep ]; then
+                [ -n "$swept" ] || { swept=1; sweep; }
+            else
+                ids="$ids $line"
             fi
-            orphans="$orphans $id"
         done
-        [ -z "$orphans" ] || "$engine" $remove $orphans </dev/null >/dev/null 2>&1
-        ids=
-        while IFS= read -r id; do ids="$ids $id"; done
+        [ -n "$swept" ] || sweep
         mine=$("$engine" ps -aq --filter "label=$label=$me" 2>/dev/null)
-        [ -z "$ids$mine" ] || exec "$engine" $remove $ids $mine >/dev/null 2>&1
+        [ -z "$ids$mine" ] || remove $ids $mine
         """#
 
     private static let lock = Mutex()
@@ -98,7 +116,7 @@ final class ContainerWatcher: @unchecked Sendable {
         var ends: [Int32] = [0, 0]
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else { return nil }
         do {
-            _ = try ChildProcess("/bin/sh", ["-c", Self.script, "openenv-container-watcher", engine.path, Self.owner, engine.removeArguments([]).joined(separator: " ")],
+            _ = try ChildProcess("/bin/sh", ["-c", Self.script, "openenv-container-watcher", engine.path, Self.owner],
                                  output: .discarded, input: ends[1], newSession: true)
         } catch {
             close(ends[0])
@@ -110,10 +128,22 @@ final class ContainerWatcher: @unchecked Sendable {
         descriptor = ends[0]
     }
 
+    private var sweepAsked = false
+
     /// Has `container` removed when this process ends (idempotent for the watcher: a container
     /// already removed is skipped then).
     func watch(_ container: String) {
-        let line = Array((container + "\n").utf8)
+        write(container)
+    }
+
+    /// Has the watcher sweep away other owners' orphans now (once; later calls do nothing).
+    func sweepOrphans() {
+        guard lock.withLock({ () -> Bool in defer { sweepAsked = true }; return !sweepAsked }) else { return }
+        write("sweep")
+    }
+
+    private func write(_ text: String) {
+        let line = Array((text + "\n").utf8)
         lock.withLock {
             var sent = 0
             while sent < line.count {

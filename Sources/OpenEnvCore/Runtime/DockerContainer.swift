@@ -52,6 +52,7 @@ public final class DockerContainer: ServerRuntime, @unchecked Sendable {
         let container = Self.lastLine(of: run.output)
         containerID = container
         watcher?.watch(container)
+        defer { watcher?.sweepOrphans() }
         do {
             try Self.waitUntilServing(baseURL, container: container, image: image, engine: engine, timeout: waitTimeout)
         } catch {
