@@ -140,6 +140,19 @@ import Testing
         #expect(low.problems.count == 2 && low.problems[0] == "field 'limit': 0 is less than the minimum 1" && low.problems[1].hasPrefix("unknown field 'other'"))
     }
 
+    @Test func anAllOfThatNamesItselfTwiceIsGatheredOnce() throws {
+        let schema = try ActionSchema(json: JSONParser().parse("""
+            {"allOf": [{"$ref": "#/$defs/A"}], "$defs": {"A": {"required": ["n"], "properties": {"n": {"type": "integer"}},
+             "allOf": [{"$ref": "#/$defs/A"}, {"$ref": "#/$defs/A"}, {"$ref": "#/$defs/A"}]}}}
+            """))
+        #expect(schema.fields.map(\.name) == ["n"] && schema.fields[0].schema == ["type": "integer"])
+        guard case .failure(let error) = schema.validate([:]) else {
+            Issue.record("expected problems")
+            return
+        }
+        #expect(error.problems == ["missing required field 'n'"])
+    }
+
     @Test func refusesSchemasThatAreNotObjects() {
         #expect(throws: ActionSchema.Invalid.self) { try ActionSchema(json: ["type": "array"]) }
         #expect(throws: ActionSchema.Invalid.self) { try ActionSchema(json: [1, 2]) }

@@ -45,7 +45,8 @@ public struct ActionSchema: Sendable {
         definitions = object["$defs"]?.objectValue ?? object["definitions"]?.objectValue ?? JSONObject()
         var properties: [(name: String, schemas: [JSONValue])] = []
         var required = Set<String>()
-        Self.gather(object, definitions: definitions, depth: 0, into: &properties, required: &required)
+        var visited = Set<String>()
+        Self.gather(object, definitions: definitions, depth: 0, visited: &visited, into: &properties, required: &required)
         fields = properties.map { name, schemas in
             let first = schemas[0]
             return Field(name: name, required: required.contains(name), description: first["description"]?.stringValue,
@@ -55,8 +56,9 @@ public struct ActionSchema: Sendable {
 
     /// The properties and required names of `object` and of every part of its `allOf` (through
     /// `$ref`s, to any depth below 64): all of them apply to the action. A property named by
-    /// several parts keeps every part's rule.
-    private static func gather(_ object: JSONObject, definitions: JSONObject, depth: Int,
+    /// several parts keeps every part's rule. Each definition is gathered once (`visited`): one
+    /// that names itself twice over would otherwise fan out exponentially.
+    private static func gather(_ object: JSONObject, definitions: JSONObject, depth: Int, visited: inout Set<String>,
                                into properties: inout [(name: String, schemas: [JSONValue])], required: inout Set<String>) {
         guard depth < 64 else { return }
         for (name, schema) in object["properties"]?.objectValue?.members ?? [] {
@@ -69,9 +71,13 @@ public struct ActionSchema: Sendable {
         required.formUnion((object["required"]?.arrayValue ?? []).compactMap(\.stringValue))
         for part in object["allOf"]?.arrayValue ?? [] {
             var resolved = part
-            if let reference = part["$ref"]?.stringValue, let target = definitions[String(reference.split(separator: "/").last ?? "")] { resolved = target }
+            if let reference = part["$ref"]?.stringValue {
+                let name = String(reference.split(separator: "/").last ?? "")
+                guard visited.insert(name).inserted, let target = definitions[name] else { continue }
+                resolved = target
+            }
             if let partObject = resolved.objectValue {
-                gather(partObject, definitions: definitions, depth: depth + 1, into: &properties, required: &required)
+                gather(partObject, definitions: definitions, depth: depth + 1, visited: &visited, into: &properties, required: &required)
             }
         }
     }
