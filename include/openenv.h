@@ -221,7 +221,9 @@ int openenv_connect(const char *base_url, const char *options_json, openenv_env 
  * taking no more than it has room for (options_json as for openenv_connect, for every session).
  * A server tells its room only by refusing a session's first message, so each new session asks
  * for its state once: a session a server refuses (CAPACITY_REACHED) moves to a server with room,
- * as does one whose server cannot be reached. out_envs[0..count) receives the sessions (close
+ * as does one whose server cannot be reached, to the server holding the fewest of this call's
+ * sessions (so sessions reopened after a lost server spread over the others as the first ones
+ * did). out_envs[0..count) receives the sessions (close
  * each with openenv_close). When the servers together cannot hold `count`: OPENENV_SERVER_ERROR,
  * code CAPACITY_REACHED, whose details name what each server holds ("servers": {url: most
  * sessions, "unreachable" or "room"}); when no server can be reached at all, that connection

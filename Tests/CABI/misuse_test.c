@@ -298,6 +298,11 @@ int main(int argc, char **argv) {
               && strstr(strstr(out, "expected integer") + 1, "expected integer") == NULL,
           "one problem listed once: %s", out);
     openenv_string_free(out);
+    const char *composed = "{\"type\": \"object\", \"allOf\": [{\"required\": [\"n\"], \"properties\": {\"n\": {\"type\": \"integer\"}}}]}";
+    CHECK(openenv_validate_action(composed, "{}", &out) == OPENENV_INVALID_ACTION && strstr(openenv_last_error(), "missing required field 'n'") != NULL,
+          "a top-level allOf's required applies: %s", openenv_last_error());
+    CHECK(openenv_validate_action(composed, "{\"n\": \"x\"}", &out) == OPENENV_INVALID_ACTION && strstr(openenv_last_error(), "expected integer") != NULL,
+          "a top-level allOf's properties apply: %s", openenv_last_error());
 
     /* Sessions placed over servers: past one that cannot be reached; every argument checked. */
     const char *fleet[] = {"http://127.0.0.1:9", url};

@@ -144,6 +144,42 @@ import Testing
         #expect(error.problems.contains { $0.hasPrefix("unknown field 'extra'") })
     }
 
+    @Test func requiredAndPropertiesInsideAllOfApplyAtTheTopAndNested() throws {
+        let schema = try ActionSchema(json: JSONParser().parse("""
+            {"title": "Composed", "type": "object", "additionalProperties": false,
+             "allOf": [{"$ref": "#/$defs/Base"}, {"required": ["limit"], "properties": {"limit": {"type": "integer", "maximum": 9}},
+                       "allOf": [{"required": ["deep"], "properties": {"deep": {"type": "string"}}}]}],
+             "properties": {"limit": {"minimum": 1}},
+             "$defs": {"Base": {"required": ["target"], "properties": {"target": {"type": "object", "allOf": [{"required": ["id"]}]}}}}}
+            """))
+        #expect(schema.fields.map(\.name) == ["limit", "target", "deep"])
+        #expect(schema.fields.map(\.required) == [true, true, true])
+        guard case .failure(let error) = schema.validate(["limit": 12, "target": [:]]) else {
+            Issue.record("expected problems")
+            return
+        }
+        #expect(error.problems == ["missing required field 'deep'", "field 'limit': 12 is more than the maximum 9", "field 'target.id': missing"])
+        #expect(try schema.validate(["limit": 3, "target": ["id": 1], "deep": "x"]).get() == ["limit": 3, "target": ["id": 1], "deep": "x"])
+        guard case .failure(let low) = schema.validate(["limit": 0, "target": ["id": 1], "deep": "x", "other": 1]) else {
+            Issue.record("expected problems")
+            return
+        }
+        #expect(low.problems.count == 2 && low.problems[0] == "field 'limit': 0 is less than the minimum 1" && low.problems[1].hasPrefix("unknown field 'other'"))
+    }
+
+    @Test func anAllOfThatNamesItselfTwiceIsGatheredOnce() throws {
+        let schema = try ActionSchema(json: JSONParser().parse("""
+            {"allOf": [{"$ref": "#/$defs/A"}], "$defs": {"A": {"required": ["n"], "properties": {"n": {"type": "integer"}},
+             "allOf": [{"$ref": "#/$defs/A"}, {"$ref": "#/$defs/A"}, {"$ref": "#/$defs/A"}]}}}
+            """))
+        #expect(schema.fields.map(\.name) == ["n"] && schema.fields[0].schema == ["type": "integer"])
+        guard case .failure(let error) = schema.validate([:]) else {
+            Issue.record("expected problems")
+            return
+        }
+        #expect(error.problems == ["missing required field 'n'"])
+    }
+
     @Test func refusesSchemasThatAreNotObjects() {
         #expect(throws: ActionSchema.Invalid.self) { try ActionSchema(json: ["type": "array"]) }
         #expect(throws: ActionSchema.Invalid.self) { try ActionSchema(json: [1, 2]) }

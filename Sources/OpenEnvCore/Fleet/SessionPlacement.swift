@@ -1,5 +1,5 @@
-/// Sessions spread over servers already running, round-robin, each server taking no more
-/// sessions than it has room for.
+/// Sessions spread over servers already running, round-robin (each to the server this
+/// placement has put the fewest on), each server taking no more sessions than it has room for.
 ///
 /// An OpenEnv server tells its room only by refusing a session (CAPACITY_REACHED, with
 /// `active_sessions` and `max_sessions`), and only once the session sends its first message.
@@ -20,6 +20,8 @@ public struct SessionPlacement: Sendable {
     /// (a vector environment's, driven by its caller); nil: the engine's I/O thread.
     public var home: CompletionQueue?
     private var next = 0
+    /// How many sessions this placement has put on each server.
+    private var placedOn: [String: Int] = [:]
 
     /// A placement over `urls` (at least one); a URL that is not a server base URL is refused
     /// (`invalidArgument`, naming it), never passed over as a server that cannot be reached.
@@ -58,11 +60,25 @@ public struct SessionPlacement: Sendable {
                 for session in placed { session.close() }
                 throw noRoom(asked: count, placed: placed.count)
             }
-            let targets = (0..<(count - placed.count)).map { candidates[(next + $0) % candidates.count] }
-            next += targets.count
-            placed += admitted(openEach(targets))
+            placed += admitted(openEach(targets(count - placed.count, over: candidates)))
         }
         return placed
+    }
+
+    /// Where the next `count` sessions go: each to the candidate this placement has put the
+    /// fewest sessions on, ties going round-robin. A retry after a server was lost or full thus
+    /// spreads over the others as the first round did, never piling onto the one after it.
+    private mutating func targets(_ count: Int, over candidates: [String]) -> [String] {
+        var load = candidates.map { placedOn[$0, default: 0] }
+        var chosen: [String] = []
+        for _ in 0..<count {
+            let order = (0..<candidates.count).map { (next + $0) % candidates.count }
+            let pick = order.min { load[$0] < load[$1] }!
+            load[pick] += 1
+            chosen.append(candidates[pick])
+            next = pick + 1
+        }
+        return chosen
     }
 
     /// One session per URL, opened at once on the engine's opening threads.
@@ -102,6 +118,7 @@ public struct SessionPlacement: Sendable {
             switch Admission(answer) {
             case .admitted:
                 admitted.append(session)
+                placedOn[url, default: 0] += 1
             case .full(let maximum):
                 session.close()
                 full[url] = maximum

@@ -39,15 +39,46 @@ public struct ActionSchema: Sendable {
         guard object["type"] == nil || object["type"] == "object" else {
             throw Invalid(description: "an action schema must describe an object, not \(object["type"]!.serialized())")
         }
-        let properties = object["properties"]?.objectValue ?? JSONObject()
-        let required = Set((object["required"]?.arrayValue ?? []).compactMap(\.stringValue))
         title = object["title"]?.stringValue ?? "Action"
         description = object["description"]?.stringValue
         allowsUnknownFields = object["additionalProperties"] != .bool(false)
         definitions = object["$defs"]?.objectValue ?? object["definitions"]?.objectValue ?? JSONObject()
-        fields = properties.members.map { name, fieldSchema in
-            Field(name: name, required: required.contains(name), description: fieldSchema["description"]?.stringValue,
-                  defaultValue: fieldSchema["default"], schema: fieldSchema)
+        var properties: [(name: String, schemas: [JSONValue])] = []
+        var required = Set<String>()
+        var visited = Set<String>()
+        Self.gather(object, definitions: definitions, depth: 0, visited: &visited, into: &properties, required: &required)
+        fields = properties.map { name, schemas in
+            let first = schemas[0]
+            return Field(name: name, required: required.contains(name), description: first["description"]?.stringValue,
+                         defaultValue: first["default"], schema: schemas.count == 1 ? first : ["allOf": .array(schemas)])
+        }
+    }
+
+    /// The properties and required names of `object` and of every part of its `allOf` (through
+    /// `$ref`s, to any depth below 64): all of them apply to the action. A property named by
+    /// several parts keeps every part's rule. Each definition is gathered once (`visited`): one
+    /// that names itself twice over would otherwise fan out exponentially.
+    private static func gather(_ object: JSONObject, definitions: JSONObject, depth: Int, visited: inout Set<String>,
+                               into properties: inout [(name: String, schemas: [JSONValue])], required: inout Set<String>) {
+        guard depth < 64 else { return }
+        for (name, schema) in object["properties"]?.objectValue?.members ?? [] {
+            if let index = properties.firstIndex(where: { $0.name == name }) {
+                properties[index].schemas.append(schema)
+            } else {
+                properties.append((name, [schema]))
+            }
+        }
+        required.formUnion((object["required"]?.arrayValue ?? []).compactMap(\.stringValue))
+        for part in object["allOf"]?.arrayValue ?? [] {
+            var resolved = part
+            if let reference = part["$ref"]?.stringValue {
+                let name = String(reference.split(separator: "/").last ?? "")
+                guard visited.insert(name).inserted, let target = definitions[name] else { continue }
+                resolved = target
+            }
+            if let partObject = resolved.objectValue {
+                gather(partObject, definitions: definitions, depth: depth + 1, visited: &visited, into: &properties, required: &required)
+            }
         }
     }
 
@@ -130,10 +161,11 @@ public struct ActionSchema: Sendable {
                 for (index, element) in elements.enumerated() { problems += check(element, against: items, at: "\(path)[\(index)]", depth: depth + 1, budget: budget) }
             }
         }
-        if case .object(let members) = value, let properties = rule["properties"]?.objectValue {
+        if case .object(let members) = value {
             for name in (rule["required"]?.arrayValue ?? []).compactMap(\.stringValue) where members[name] == nil {
                 problems.append("field '\(path).\(name)': missing")
             }
+            let properties = rule["properties"]?.objectValue ?? JSONObject()
             for (name, member) in members.members {
                 if let property = properties[name] {
                     problems += check(member, against: property, at: "\(path).\(name)", depth: depth + 1, budget: budget)

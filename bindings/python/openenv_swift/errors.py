@@ -112,9 +112,12 @@ SERVER_ERROR_CLASSES = {"VALIDATION_ERROR": ValidationError, "CAPACITY_REACHED":
 
 def server_error(message: str, details: Dict[str, Any]) -> ServerError:
     """The exception for a server's error message: the reference's wording first, then the
-    engine's explanation."""
+    engine's explanation, less what the wording already said (a fleet's capacity error is the
+    engine's own message: said once)."""
     code = details.get("code", "UNKNOWN")
-    text = f"Server error: {details.get('message', 'Unknown error')} (code: {code}). {message}"
+    said = str(details.get("message", "Unknown error"))
+    rest = message[len(said):].lstrip(". ") if message.startswith(said) else message
+    text = f"Server error: {said} (code: {code})" + (f". {rest}" if rest else "")
     return SERVER_ERROR_CLASSES.get(code, ServerError)(text, details)
 
 

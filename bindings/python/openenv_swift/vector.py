@@ -20,15 +20,22 @@ class VectorEnvError(OpenEnvError, RuntimeError):
     """Some sessions of a vector environment failed. ``errors`` maps each failed env id to
     its exception; ``results`` holds every result that did come (None where it failed). The
     sessions that did not fail stay usable. ``reopened``: the env ids whose lost sessions were
-    replaced by new ones (``make_vec(..., reopen=True)``); reset them before stepping."""
+    replaced by new ones (``make_vec(..., reopen=True)``); reset them before stepping.
+    ``reopen_error``: why the lost sessions could not be reopened (no server had room or could
+    be reached; the message names each server tried), else None."""
 
-    def __init__(self, errors: Dict[int, Exception], results: List[Any], reopened: Sequence[int] = ()) -> None:
+    def __init__(self, errors: Dict[int, Exception], results: List[Any], reopened: Sequence[int] = (),
+                 reopen_error: Optional[Exception] = None) -> None:
         described = "; ".join(f"env {env_id}: {error}" for env_id, error in sorted(errors.items()))
         note = f"; reopened env {', '.join(map(str, reopened))} (reset before stepping)" if reopened else ""
+        if reopen_error is not None:
+            lost = [env_id for env_id, error in sorted(errors.items()) if error.__cause__ is reopen_error]
+            note += f"; could not reopen env {', '.join(map(str, lost))}: {reopen_error}"
         super().__init__(f"{len(errors)} of {len(results)} environments failed: {described}{note}")
         self.errors = errors
         self.results = results
         self.reopened = list(reopened)
+        self.reopen_error = reopen_error
 
 
 class VectorEnv:
@@ -167,7 +174,7 @@ class VectorEnv:
             if deadline is not None and time.monotonic() >= deadline:
                 break
         if errors:
-            raise VectorEnvError(errors, [result for _, result in results], self._reopen_lost(errors))
+            raise VectorEnvError(errors, [result for _, result in results], *self._reopen_lost(errors))
         return results
 
     def close(self) -> None:
@@ -200,28 +207,29 @@ class VectorEnv:
             raise InvalidArgumentError("the vector environment is closed")
         results, errors = self._queue.round(self._handles, frames, parse)
         if errors:
-            raise VectorEnvError(errors, results, self._reopen_lost(errors))
+            raise VectorEnvError(errors, results, *self._reopen_lost(errors))
         return results
 
-    def _reopen_lost(self, errors: Dict[int, Exception]) -> List[int]:
+    def _reopen_lost(self, errors: Dict[int, Exception]) -> Tuple[List[int], Optional[Exception]]:
         """With ``reopen=True``: replaces the sessions among ``errors`` that are no longer open
-        (their server died, dropped them or timed out) with new ones, on the servers that still
-        answer; returns their env ids. A session that is still open (a server error such as
-        EXECUTION_ERROR) keeps its episode. If no server can take them, the lost sessions stay
-        closed and the error says why in ``__cause__``."""
+        (their server died, dropped them or timed out) with new ones, spread over the servers
+        that still answer by their room; returns their env ids, and None. A session that is
+        still open (a server error such as EXECUTION_ERROR) keeps its episode. If no server can
+        take them, the lost sessions stay closed: returns no ids and the error saying why, also
+        each lost session's error's ``__cause__``."""
         lost = [env_id for env_id in sorted(errors) if not _native.is_open(self._handles[env_id])]
         if self._opener is None or not lost:
-            return []
+            return [], None
         try:
             fresh = self._opener(len(lost))
         except OpenEnvError as error:
             for env_id in lost:
                 errors[env_id].__cause__ = error
-            return []
+            return [], error
         for env_id, handle in zip(lost, fresh):
             _native.close(self._handles[env_id])
             self._handles[env_id] = handle
-        return lost
+        return lost, None
 
 
 #: Every step message's text up to its payload (``json.dumps``'s spacing, as before).

@@ -71,6 +71,46 @@ def test_sessions_lost_with_a_server_reopen_on_the_others(template_factory) -> N
         victim.stop()
 
 
+def test_sessions_reopened_after_a_lost_server_are_spread_over_the_others(template_factory) -> None:
+    victim, first, second = (many_env_server(template_factory, 4) for _ in range(3))
+    try:
+        with AutoEnv.make_vec("many", num_envs=6, base_url=[victim.url, first.url, second.url], skip_install=True, reopen=True,
+                              message_timeout_s=10) as envs:
+            envs.reset()
+            victim.kill()
+            with pytest.raises(VectorEnvError) as caught:
+                envs.step([{"message": "x"}] * 6)
+            assert caught.value.reopened == [0, 3] and caught.value.reopen_error is None
+            # As the first opening did: one each, not both on the server after the lost one.
+            assert Counter(envs.base_urls) == {first.url: 3, second.url: 3}
+            assert len(envs.reset()) == 6
+    finally:
+        for server in (victim, first, second):
+            server.stop()
+
+
+def test_a_reopen_that_finds_no_room_names_each_server_and_why(template_factory) -> None:
+    full, victim = many_env_server(template_factory, 2), many_env_server(template_factory, 2)
+    try:
+        with AutoEnv.make_vec("many", num_envs=4, base_url=[full.url, victim.url], skip_install=True, reopen=True,
+                              connect_timeout_s=5, message_timeout_s=10) as envs:
+            envs.reset()
+            victim.kill()
+            with pytest.raises(VectorEnvError) as caught:
+                envs.step([{"message": "x"}] * 4)
+            error = caught.value.reopen_error
+            assert caught.value.reopened == [] and isinstance(error, CapacityError)
+            assert all(caught.value.errors[env_id].__cause__ is error for env_id in (1, 3))
+            text = str(caught.value)
+            assert f"could not reopen env 1, 3: {error}" in text
+            assert f"{full.url} holds at most 2" in text and f"{victim.url} cannot be reached" in text
+            # The capacity error says what it has to say once.
+            assert str(error).count("room for 0 of the 2 sessions") == 1 and text.count("room for 0 of the 2 sessions") == 1
+    finally:
+        full.stop()
+        victim.stop()
+
+
 def test_with_no_server_left_the_lost_sessions_stay_closed_and_say_why(template_factory) -> None:
     only = many_env_server(template_factory, 2)
     try:
