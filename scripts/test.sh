@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Sets up (scripts/setup.sh) and runs every test, in two streams at once:
-#   swift:  the Swift suites under AddressSanitizer, then under ThreadSanitizer
-#           (scripts/sanitizers.sh; every suite runs there, so there is no plain `swift test`)
+#   swift:  the Swift suites built under AddressSanitizer and ThreadSanitizer (scripts/sanitizers.sh;
+#           every suite runs there, so there is no plain `swift test`), then, once the Python
+#           stream is done (the suites start many servers at once: they would starve each
+#           other's), run under each
 #   python: the Python suite (which also compiles and runs the C programs against libopenenv.so
 #           and the fuzz targets, installs the wheel and the sdist from a local package index
 #           under every CPython the set-up found, and runs the index tools' checks) under
@@ -44,6 +46,8 @@ python_stream() {
 }
 swift_stream() {
   local status=0
+  phase "Swift suites built under AddressSanitizer and ThreadSanitizer" bash scripts/sanitizers.sh all build || status=1
+  wait "$python" || status=1
   phase "Swift suites under AddressSanitizer" bash scripts/sanitizers.sh address || status=1
   phase "Swift suites under ThreadSanitizer" bash scripts/sanitizers.sh thread || status=1
   return "$status"
@@ -51,11 +55,8 @@ swift_stream() {
 
 python_stream >"$logs/python.log" 2>&1 &
 python=$!
-swift_stream >"$logs/swift.log" 2>&1 &
-swift=$!
 status=0
-wait "$swift" || status=1
-wait "$python" || status=1
+swift_stream >"$logs/swift.log" 2>&1 || status=1
 for stream in swift python; do
   echo "==> $stream stream ($logs/$stream.log)"
   cat "$logs/$stream.log"
