@@ -3,7 +3,8 @@
 # shipped libopenenv.so's path: the Swift runtime, libyaml and OpenSSL (Debian's libssl-dev
 # archives) linked in, so that it needs only the C library and libstdc++/libgcc at run time
 # (the manylinux policy); only openenv.h's functions exported (include/openenv.map); soname
-# libopenenv.so.MAJOR; stripped. The openenv-swift CLI is built with the same flags, so it runs
+# libopenenv.so.MAJOR; no debug information (its symbol table stays: LeakSanitizer suppressions
+# and backtraces name its functions). The openenv-swift CLI is built with the same flags, so it runs
 # without the toolchain too. Used by scripts/setup.sh, the Python wheel's build backend and
 # `make install`.
 #   bash scripts/build_library.sh              builds, prints the library's path
@@ -38,5 +39,8 @@ done
   -Xswiftc -static-stdlib -Xswiftc -use-ld=lld \
   -Xlinker --version-script="$root/include/openenv.map" \
   -Xlinker -soname=libopenenv.so."${version%%.*}" \
-  -Xlinker --gc-sections -Xlinker --strip-all) >&2
+  -Xlinker --gc-sections -Xlinker --strip-debug) >&2
+# The soname's link beside it, as `make install` makes, so that a program linked with
+# -L.build/release and that rpath finds it (bindings/python/tests/conftest.py's compile_c).
+ln -sf libopenenv.so "$scratch/release/libopenenv.so.${version%%.*}"
 echo "$scratch/release/libopenenv.so"

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Sets up (scripts/setup.sh) and runs every test, in two streams at once:
-#   swift:  the Swift suites under AddressSanitizer, then under ThreadSanitizer
-#           (scripts/sanitizers.sh; every suite runs there, so there is no plain `swift test`)
+#   swift:  the Swift suites built under AddressSanitizer and ThreadSanitizer (scripts/sanitizers.sh;
+#           every suite runs there, so there is no plain `swift test`), then, once the Python
+#           stream is done (the suites start many servers at once: they would starve each
+#           other's), run under each
 #   python: the Python suite (which also compiles and runs the C programs against libopenenv.so
 #           and the fuzz targets, installs the wheel and the sdist from a local package index
 #           under every CPython the set-up found, and runs the index tools' checks) under
 #           openenv-core 0.3.0, then again under openenv 0.10.0; each on two pytest-xdist
-#           workers, a test file per worker; then the container tests, once the container
-#           set-up (scripts/setup_containers.sh, started in the background after the set-up)
-#           has made its engine and images.
+#           workers, a test file per worker; then the container tests under each, once the
+#           container set-up (scripts/setup_containers.sh, started in the background after the
+#           set-up, its output in .work/test-logs/containers.log) has made its engine and images.
 # Each stream's output goes to .work/test-logs/STREAM.log, printed when both are done; each
 # phase's time goes to .work/test-logs/times.txt, printed last.
 set -euo pipefail
@@ -49,7 +51,7 @@ python_stream() {
       --ignore="$tests/test_packaging.py" --ignore="$tests/test_ray.py" --ignore="$tests/test_index_install.py" \
       --ignore="$tests/test_containers.py" || status=1
   # The container tests, under both releases, once the container set-up has written its outcome
-  # ("ready", or why no engine can be had: the tests then skip saying so).
+  # ("ready", or why no engine can be had here: the tests then skip saying so).
   until [ -f .work/containers/status ]; do sleep 2; done
   for venv in .venv .venv-openenv-0.10; do
     phase "container tests under $venv" "$venv/bin/python" -m pytest "$tests/test_containers.py" -q -rs || status=1
@@ -58,6 +60,8 @@ python_stream() {
 }
 swift_stream() {
   local status=0
+  phase "Swift suites built under AddressSanitizer and ThreadSanitizer" bash scripts/sanitizers.sh all build || status=1
+  wait "$python" || status=1
   phase "Swift suites under AddressSanitizer" bash scripts/sanitizers.sh address || status=1
   phase "Swift suites under ThreadSanitizer" bash scripts/sanitizers.sh thread || status=1
   return "$status"
@@ -65,13 +69,10 @@ swift_stream() {
 
 python_stream >"$logs/python.log" 2>&1 &
 python=$!
-swift_stream >"$logs/swift.log" 2>&1 &
-swift=$!
 status=0
-wait "$swift" || status=1
-wait "$python" || status=1
+swift_stream >"$logs/swift.log" 2>&1 || status=1
 wait "$containers_setup" || { echo "scripts/setup_containers.sh failed; see $logs/containers.log" >&2; status=1; }
-for stream in swift python containers; do
+for stream in swift python; do
   echo "==> $stream stream ($logs/$stream.log)"
   cat "$logs/$stream.log"
 done
