@@ -78,7 +78,7 @@ def test_from_env_returns_the_packages_own_client_async_first(parrot: Server) ->
 
     async def episode() -> None:
         env = AutoEnv.from_env("parrot", base_url=parrot.url)
-        assert isinstance(env, ParrotEnv) and type(env).__name__ == "ParrotEnv"
+        assert type(env) is ParrotEnv  # the package's own class, not a subclass named like it
         async with env:
             result = await env.reset()
             assert isinstance(result.observation, ParrotObservation)
