@@ -137,6 +137,7 @@ def use_engine(client: Any) -> None:
     client in production mode on a server the engine started (an :class:`EngineServer`
     provider), since such a client makes an HTTP session on the server before its WebSocket
     joins that session."""
+    attach()
     setattr(client, _ENGINE, True)
     if not hasattr(type(client), "base_url"):  # openenv-core 0.3.0 dropped it; 0.10.0 has it back
         client.base_url = _base_url(client)

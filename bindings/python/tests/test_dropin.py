@@ -80,6 +80,7 @@ def test_from_env_returns_the_packages_own_client_async_first(parrot: Server) ->
         env = AutoEnv.from_env("parrot", base_url=parrot.url)
         assert type(env) is ParrotEnv  # the package's own class, not a subclass named like it
         async with env:
+            assert isinstance(env._ws, EngineConnection)  # the engine is its connection all the same
             result = await env.reset()
             assert isinstance(result.observation, ParrotObservation)
             result = await env.step(ParrotAction(message="hello"))
