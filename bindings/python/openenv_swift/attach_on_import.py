@@ -10,17 +10,18 @@ client.
 
 from __future__ import annotations
 
-import importlib.abc
-import importlib.machinery
 import sys
 from types import ModuleType
-from typing import Any, Callable, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
+
+if TYPE_CHECKING:  # importlib.abc alone costs more at start-up than the rest of this module
+    from importlib.machinery import ModuleSpec
 
 #: The reference's module holding ``EnvClient`` and ``ws_connect``: the engine's seam.
 CLIENT_MODULE = "openenv.core.env_client"
 
 
-class _InstallingLoader(importlib.abc.Loader):
+class _InstallingLoader:
     """The module's own loader, then ``then()``; every other attribute is the original loader's
     (``get_source``..., so tracebacks and ``inspect`` still work)."""
 
@@ -28,7 +29,7 @@ class _InstallingLoader(importlib.abc.Loader):
         self._original = original
         self._then = then
 
-    def create_module(self, spec: importlib.machinery.ModuleSpec) -> Optional[ModuleType]:
+    def create_module(self, spec: "ModuleSpec") -> Optional[ModuleType]:
         return self._original.create_module(spec)
 
     def exec_module(self, module: ModuleType) -> None:
@@ -39,14 +40,14 @@ class _InstallingLoader(importlib.abc.Loader):
         return getattr(self._original, name)
 
 
-class _AttachOnImport(importlib.abc.MetaPathFinder):
+class _AttachOnImport:
     """Finds nothing itself: for :data:`CLIENT_MODULE` it asks the finders after it and wraps
     the loader they give; it takes itself off ``sys.meta_path`` at that first look."""
 
     def __init__(self, then: Callable[[], None]) -> None:
         self._then = then
 
-    def find_spec(self, fullname: str, path: Optional[Sequence[str]], target: Optional[ModuleType] = None) -> Optional[importlib.machinery.ModuleSpec]:
+    def find_spec(self, fullname: str, path: Optional[Sequence[str]], target: Optional[ModuleType] = None) -> Optional["ModuleSpec"]:
         if fullname != CLIENT_MODULE:
             return None
         sys.meta_path.remove(self)
