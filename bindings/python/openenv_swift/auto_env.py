@@ -8,7 +8,7 @@ from . import container_provider as containers
 from . import discovery
 from ._factory import Factory
 from ._native import launch_options, open_session
-from .client import reference_class, session_options
+from .client import generic_client_class, session_options
 from .errors import ClientCreationError, EnvConnectionError, EnvironmentNotFoundError, OpenEnvError, creation_error
 from .engine_server import EngineServer
 from .seam import engine_class, remember_server_options, use_engine
@@ -73,7 +73,7 @@ class AutoEnv(Factory):
                     f"Cannot use skip_install=True for local environment '{name}' without providing base_url or docker_image. "
                     "For local environments, either:\n  1. Provide base_url to connect to a running server\n"
                     "  2. Provide docker_image to start a container\n  3. Set skip_install=False to use the installed package")
-            client_class: type = reference_class("GenericEnvClient")
+            client_class: type = generic_client_class()
         else:
             client_class = discovery.import_class(discovery.resolve(name, trust_remote_code), "module", "env_class")
         timing = {key: kwargs.get(key, default) for key, default in _CLIENT_TIMING.items()}
