@@ -46,10 +46,17 @@ make_venv() {  # make_venv DIR REQUIREMENT...: installs what changed since the l
   fi
   if [ "$(cat "$venv/.requirements" 2>/dev/null)" != "$*" ]; then
     log "installing $* into $venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check --no-compile "$@"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check $compile "$@"
     echo "$*" >"$venv/.requirements"
   fi
+  # The tests start hundreds of interpreters, where PYTHONDONTWRITEBYTECODE may be set: each
+  # would compile the reference's modules (gradio, fastapi...) from source again. The demo
+  # starts two and skips it (most of a venv is never imported).
+  $demo || "$venv/bin/python" -m compileall -q -j 0 "$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" >/dev/null || true
 }
+# pip's byte-compiling takes most of an install's time; the demo goes without it.
+compile=""
+$demo && compile="--no-compile"
 venvs=(.venv-openenv-0.10)
 if $demo; then
   make_venv .venv-openenv-0.10 "openenv==0.10.0" setuptools wheel
