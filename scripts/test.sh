@@ -7,8 +7,10 @@
 #   python: the Python suite (which also compiles and runs the C programs against libopenenv.so
 #           and the fuzz targets, installs the wheel and the sdist from a local package index
 #           under every CPython the set-up found, and runs the index tools' checks) under
-#           openenv-core 0.3.0, then again under openenv 0.10.0; each on two pytest-xdist
-#           workers, a test file per worker; then the container tests under each, once the
+#           openenv-core 0.3.0, then again under openenv 0.10.0, one test at a time (two
+#           pytest-xdist workers starting the reference's servers at once pushed their start,
+#           10 to 15 s of imports each, past the tests' 30 s on 2 cores); then the container
+#           tests under each, once the
 #           container set-up (scripts/setup_containers.sh, started in the background after the
 #           set-up, its output in .work/test-logs/containers.log) has made its engine and images.
 # Each stream's output goes to .work/test-logs/STREAM.log, printed when both are done; each
@@ -38,7 +40,7 @@ containers_setup=$!
 tests=bindings/python/tests
 python_stream() {
   local status=0 venv
-  phase "Python suite under openenv-core 0.3.0" .venv/bin/python -m pytest "$tests" -q -n 2 --dist loadfile \
+  phase "Python suite under openenv-core 0.3.0" .venv/bin/python -m pytest "$tests" -q \
       --ignore="$tests/test_containers.py" || status=1
   # The same suite under today's OpenEnv (openenv 0.10.0), in the second venv set-up made, but
   # for the files that never touch the installed reference (the C programs, the fuzz targets,
@@ -46,7 +48,7 @@ python_stream() {
   # installed from an index, which makes virtualenvs of its own) and the discovery comparisons
   # with openenv-core 0.3.0's own rules (test_packaging.py; test_reference_rows.py compares
   # get_env_info with 0.10.0's).
-  phase "Python suite under openenv 0.10.0" .venv-openenv-0.10/bin/python -m pytest "$tests" -q -n 2 --dist loadfile \
+  phase "Python suite under openenv 0.10.0" .venv-openenv-0.10/bin/python -m pytest "$tests" -q \
       --ignore="$tests/test_c_abi.py" --ignore="$tests/test_fuzz.py" --ignore="$tests/test_websocket_conformance.py" \
       --ignore="$tests/test_packaging.py" --ignore="$tests/test_ray.py" --ignore="$tests/test_index_install.py" \
       --ignore="$tests/test_containers.py" || status=1
