@@ -64,11 +64,11 @@ else
   # The virtualenvs install at once (pip mostly waits on the network).
   venvs+=(.venv)
   installs=()
-  make_venv .venv-openenv-0.10 "openenv==0.10.0" setuptools wheel pytest pytest-xdist &
+  make_venv .venv-openenv-0.10 "openenv==0.10.0" setuptools wheel pytest &
   installs+=($!)
   # Ray, for openenv_swift.ray (the wheel's "ray" extra) and its test, in .venv only: the Ray
   # path starts servers and never touches the installed reference's client.
-  make_venv .venv "openenv-core==0.3.0" setuptools wheel pytest pytest-xdist "ray>=2.9" &
+  make_venv .venv "openenv-core==0.3.0" setuptools wheel pytest "ray>=2.9" &
   installs+=($!)
   # The packaging tools the tests run: a package index server, the manylinux and metadata checks.
   make_venv .venv-tools pypiserver auditwheel twine trove-classifiers &
