@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Dict, List, Optional, Union
 
 from . import container_provider as containers
 from . import discovery
 from ._factory import Factory
-from ._native import launch_options, open_session
+from ._native import call_json, launch_options, open_session
 from .client import generic_client_class, session_options
-from .errors import ClientCreationError, EnvConnectionError, EnvironmentNotFoundError, OpenEnvError, creation_error
+from .errors import ClientCreationError, EnvironmentNotFoundError, OpenEnvError, creation_error
 from .engine_server import EngineServer
-from .seam import engine_class, remember_server_options, use_engine
+from .seam import engine_class, remember_server_options
 from .vector import VectorEnv
 
 #: Client options of the reference's EnvClient, which the engine's sessions honour too.
@@ -77,7 +78,7 @@ class AutoEnv(Factory):
                     "  2. Provide docker_image to start a container\n  3. Set skip_install=False to use the installed package")
             client_class: type = generic_client_class()
         else:
-            client_class = discovery.import_class(discovery.resolve(name, trust_remote_code), "module", "env_class")
+            client_class = engine_class(discovery.import_class(discovery.resolve(name, trust_remote_code), "module", "env_class"))
         timing = {key: kwargs.get(key, default) for key, default in _CLIENT_TIMING.items()}
         engine_only = {key: kwargs.pop(key) for key in _ENGINE_ONLY if key in kwargs}
         engine_only.update(_pings_for_the_engine(kwargs))
@@ -166,37 +167,6 @@ def _pings_for_the_engine(kwargs: Dict[str, Any]) -> Dict[str, Any]:
     return {key: kwargs.pop(name) or 0 for name, key in names.items() if name in kwargs}
 
 
-def _check_answers(url: str, ca_file: Optional[str]) -> None:
-    """That the server at ``url`` answers, asked as the reference asks it and nothing more:
-    ``GET /health``, else ``GET /``, each a 200 within 2 s, through the reference's own HTTP
-    library (``requests``, a dependency of both releases), with no proxy for a loopback host.
-
-    Raises:
-        EnvConnectionError: neither answered 200.
-    """
-    import ipaddress
-    from urllib.parse import urlparse
-
-    import requests
-
-    host = urlparse(url).hostname or ""
-    try:
-        local = host in ("localhost", "0.0.0.0") or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        local = False
-    proxies = {"http": None, "https": None} if local else None
-    verify: Union[bool, str] = ca_file if ca_file is not None else True
-    try:
-        if requests.get(f"{url}/health", timeout=2.0, proxies=proxies, verify=verify).status_code == 200:
-            return
-        if requests.get(url, timeout=2.0, proxies=proxies, verify=verify).status_code == 200:
-            return
-        problem = "neither /health nor / answered 200"
-    except requests.RequestException as error:
-        problem = str(error)
-    raise EnvConnectionError(f"Server not available at {url}. Please ensure the server is running. ({problem})")
-
-
 def _client(client_class: type, name: str, launch: Dict[str, Any], options: Dict[str, Any], engine_only: Dict[str, Any],
             provider: Any, kwargs: Dict[str, Any]) -> Any:
     """The client, unconnected: on a server given, or one the provider or the engine starts
@@ -206,7 +176,7 @@ def _client(client_class: type, name: str, launch: Dict[str, Any], options: Dict
     started: Any = None
     if launch.get("base_url") is not None:
         url = launch["base_url"]
-        _check_answers(url, options.get("ca_file"))
+        call_json("openenv_server_schema", url, json.dumps(options))  # answers, as the reference checks
     elif provider is not None:
         url, started = containers.start(provider, name, launch)
     else:
@@ -223,7 +193,6 @@ def _client(client_class: type, name: str, launch: Dict[str, Any], options: Dict
             raise ClientCreationError(f"Failed to create environment client for '{name}'.\nClient class: "
                                       f"{client_class.__name__}\nError: {error}") from error
         raise
-    use_engine(client)
     remember_server_options(client, engine_only)
     if isinstance(started, EngineServer):
         started.expect(client._ws_url)
