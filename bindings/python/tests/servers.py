@@ -102,6 +102,16 @@ def loopback_listener() -> Tuple[socket.socket, str]:
     return listener, f"http://127.0.0.1:{listener.getsockname()[1]}"
 
 
+def accepted(listener: socket.socket) -> Iterator[socket.socket]:
+    """Each connection made to ``listener``, until it is closed."""
+    while True:
+        try:
+            connection, _ = listener.accept()
+        except OSError:
+            return
+        yield connection
+
+
 def client_frames(data: bytes) -> List[tuple]:
     """The (opcode, unmasked payload) of the frames a client sent."""
     frames, offset = [], 0
@@ -132,11 +142,7 @@ class SilentServer:
         self.thread.start()
 
     def _serve(self) -> None:
-        while True:
-            try:
-                connection, _ = self.listener.accept()
-            except OSError:
-                return
+        for connection in accepted(self.listener):
             self.connections.append(connection)
             if self.handshake:
                 accept_websocket(connection)

@@ -17,7 +17,7 @@ import pytest
 from conftest import REFERENCE_0_10
 from openenv_swift import AutoAction, AutoEnv
 from openenv_swift.errors import InvalidArgumentError, MessageTooLargeError
-from servers import Server, faulty_env_source, loopback_listener
+from servers import Server, accepted, faulty_env_source, loopback_listener
 
 RECORDER = '''"""faulty_env's app recording each request's kind, path and Authorization header, one JSON
 line each, in $HEADER_LOG."""
@@ -114,11 +114,7 @@ class HostileServer:
         threading.Thread(target=self._serve, daemon=True).start()
 
     def _serve(self) -> None:
-        while True:
-            try:
-                connection, _ = self.listener.accept()
-            except OSError:
-                return
+        for connection in accepted(self.listener):
             with connection:
                 received = b""
                 while b"\r\n\r\n" not in received:

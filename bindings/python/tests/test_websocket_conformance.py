@@ -18,7 +18,7 @@ from typing import List, Optional
 import pytest
 
 from openenv_swift import AutoEnv, EnvConnectionError, EnvTimeoutError, MessageTooLargeError, ProtocolError, VectorEnvError
-from servers import AsyncEngineSession, EngineSession, accept_websocket, client_frames, loopback_listener
+from servers import AsyncEngineSession, EngineSession, accept_websocket, accepted, client_frames, loopback_listener
 
 ANSWER = b'{"type":"observation","data":{"observation":{"echoed":"ok"},"reward":1,"done":false}}'
 
@@ -52,11 +52,7 @@ class HostileServer:
         threading.Thread(target=self._serve, daemon=True).start()
 
     def _serve(self) -> None:
-        while True:
-            try:
-                connection, _ = self.listener.accept()
-            except OSError:
-                return
+        for connection in accepted(self.listener):
             threading.Thread(target=self._talk, args=(connection,), daemon=True).start()
 
     def _talk(self, connection: socket.socket) -> None:
