@@ -2,6 +2,9 @@
 openenv.auto), in one run on one machine. Prints a Markdown report with ratios.
 
 (a) a fresh Python process doing `import` + `AutoEnv.get_env_info("parrot")`;
+(a') a fresh Python process doing nothing (`python -c pass`) with and without
+     OPENENV_ENGINE=swift, under each release: the variable's start-up cost to a process that
+     never uses OpenEnv;
 (b) cold and warm discovery over a synthetic site-packages of 500 environment packages made
     from the real `openenv init` template and 300 other packages.
 
@@ -49,6 +52,20 @@ def fresh_process(runs_swift: int, runs_reference: int) -> list[tuple[str, float
             first = wall(command, env)
             warm = statistics.median(wall(command, env) for _ in range(runs))
             rows.append((label, first, warm))
+    return rows
+
+
+def interpreter_start(runs: int) -> list[tuple[str, float, float]]:
+    """(a'): median wall time of `python -c pass`, without and with OPENENV_ENGINE=swift, per venv."""
+    rows = []
+    for label, venv in (("openenv-core 0.3.0", ".venv"), ("openenv 0.10.0", ".venv-openenv-0.10")):
+        python = REPO / venv / "bin" / "python"
+        if not python.is_file():
+            continue
+        without = {key: value for key, value in os.environ.items() if key != "OPENENV_ENGINE"}
+        medians = [statistics.median(wall([str(python), "-c", "pass"], env) for _ in range(runs))
+                   for env in (without, dict(without, OPENENV_ENGINE="swift"))]
+        rows.append((label, medians[0], medians[1]))
     return rows
 
 
@@ -129,6 +146,12 @@ def main() -> None:
         print(f"| {label} | {milliseconds(first)} | {milliseconds(warm)} |")
     swift_row, reference_row = rows
     print(f"\nRatio (reference / openenv_swift): first run {reference_row[1] / swift_row[1]:.0f}x, warm {reference_row[2] / swift_row[2]:.0f}x.\n")
+    print("## (a') fresh process doing nothing: `python -c pass` (median of 10)\n")
+    print("| installed release | without OPENENV_ENGINE | OPENENV_ENGINE=swift |")
+    print("|---|---|---|")
+    for label, without, with_engine in interpreter_start(runs=10):
+        print(f"| {label} | {milliseconds(without)} | {milliseconds(with_engine)} |")
+    print()
 
     with tempfile.TemporaryDirectory() as scratch:
         site = Path(scratch) / "site-packages"

@@ -398,6 +398,12 @@ int openenv_validate_action(const char *schema_json, const char *action_json, ch
 int openenv_server_schema(const char *target, const char *options_json, char **out_json);
 
 /*
+ * The /health of target, found as for openenv_server_schema: whether a server answers, asked
+ * as OpenEnv's AutoEnv asks a server it is given (and nothing more).
+ */
+int openenv_server_health(const char *target, const char *options_json, char **out_json);
+
+/*
  * Many sessions at once, without a thread per session.
  *
  * openenv_submit hands a request to the engine's I/O loop (one thread serving every session,

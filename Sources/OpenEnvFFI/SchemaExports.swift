@@ -33,6 +33,15 @@ public func openenv_server_schema(
     }
 }
 
+@_cdecl("openenv_server_health")
+public func openenv_server_health(
+    _ target: UnsafePointer<CChar>?, _ options: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> Int32 {
+    launchAnswer(target, named: "target", options, out) { target, launch in
+        try EnvironmentLauncher.health(of: target, options: launch)
+    }
+}
+
 /// A schema argument, parsed and understood.
 private func actionSchema(_ pointer: UnsafePointer<CChar>?) throws -> ActionSchema {
     guard pointer != nil else { throw FFIError(.invalidArgument, "schema_json is NULL; pass the action's JSON Schema") }

@@ -33,6 +33,12 @@ int main(int argc, char **argv) {
           "step: %s", json ? json : openenv_last_error());
     openenv_string_free(json);
 
+    /* The server's health, asked of the server this process runs. */
+    json = NULL;
+    CHECK(openenv_server_health(argv[2], options, &json) == OPENENV_OK && strstr(json, "\"healthy\""),
+          "server_health: %s", json ? json : openenv_last_error());
+    openenv_string_free(json);
+
     /* Actions checked against the server's schema before they are sent. */
     char *schema = NULL;
     CHECK(openenv_server_schema(argv[2], options, &schema) == OPENENV_OK && strstr(schema, "\"ParrotAction\""),

@@ -150,6 +150,8 @@ int main(int argc, char **argv) {
     CHECK(openenv_validate_action("{\"type\":\"object\"}", "{}", NULL) == INVALID, "validate out");
     CHECK(openenv_server_schema(NULL, NULL, &out) == INVALID, "server_schema target");
     CHECK(openenv_server_schema(url, NULL, NULL) == INVALID, "server_schema out");
+    CHECK(openenv_server_health(NULL, NULL, &out) == INVALID, "server_health target");
+    CHECK(openenv_server_health(url, NULL, NULL) == INVALID, "server_health out");
     CHECK(openenv_queue_new(NULL) == INVALID, "queue_new");
     CHECK(openenv_queue_fd(NULL, &fd) == INVALID, "queue_fd queue");
     CHECK(openenv_collect(NULL, &completion, 1, 0, &count) == INVALID, "collect queue");

@@ -59,6 +59,18 @@ public enum EnvironmentLauncher {
     /// The `/schema` of `target`: a base URL, a Hub name (its running Space), or an installed
     /// environment (a server of it this process runs, else one started for the question).
     public static func schema(of target: String, options: LaunchOptions) throws -> JSONValue {
+        try answer(to: "/schema", of: target, options: options)
+    }
+
+    /// The `/health` of `target`, found as for ``schema(of:options:)``: what the reference asks a
+    /// server it is given before it hands out a client.
+    public static func health(of target: String, options: LaunchOptions) throws -> JSONValue {
+        try answer(to: "/health", of: target, options: options)
+    }
+
+    /// The JSON answer of `target`'s HTTP `route`, asked through the session options' HTTP client
+    /// (URL checks, certificates, authorization, size limit).
+    private static func answer(to route: String, of target: String, options: LaunchOptions) throws -> JSONValue {
         let url: String
         var started: (any ServerRuntime)?
         if let baseURL = options.baseURL {
@@ -72,7 +84,7 @@ public enum EnvironmentLauncher {
         } else {
             let info = try options.discovery.discovery.environment(named: target)
             if let running = SharedServerPool.shared.runningServer(for: info, options: options) {
-                return try schema(of: running, options: options)
+                return try answer(to: route, of: running, options: options)
             }
             let runtime = try LocalServerProcess(
                 environment: info, python: options.python, environmentVariables: options.environmentVariables, waitTimeout: options.waitTimeout)
@@ -80,7 +92,7 @@ public enum EnvironmentLauncher {
             url = runtime.baseURL
         }
         defer { started?.stop() }
-        return try options.session.getJSON("/schema", from: ServerAddress(url))
+        return try options.session.getJSON(route, from: ServerAddress(url))
     }
 
     /// Throws when `HF_HUB_OFFLINE` forbids looking the Space up.

@@ -82,6 +82,7 @@ _SIGNATURES: Dict[str, list] = {
     "openenv_action_fields": [_TEXT, _OUT],
     "openenv_validate_action": [_TEXT, _TEXT, _OUT],
     "openenv_server_schema": [_TEXT, _TEXT, _OUT],
+    "openenv_server_health": [_TEXT, _TEXT, _OUT],
     "openenv_reset": [_HANDLE, _TEXT, _OUT],
     "openenv_step": [_HANDLE, _TEXT, _OUT],
     "openenv_state": [_HANDLE, _OUT],

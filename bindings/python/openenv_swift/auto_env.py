@@ -10,9 +10,9 @@ from . import discovery
 from ._factory import Factory
 from ._native import call_json, launch_options, open_session
 from .client import generic_client_class, session_options
-from .errors import ClientCreationError, EnvironmentNotFoundError, OpenEnvError, creation_error
+from .errors import ClientCreationError, EnvConnectionError, EnvironmentNotFoundError, OpenEnvError, ProtocolError, creation_error
 from .engine_server import EngineServer
-from .seam import engine_class, remember_server_options
+from .seam import engine_class, remember_server_options, use_engine
 from .vector import VectorEnv
 
 #: Client options of the reference's EnvClient, which the engine's sessions honour too.
@@ -78,7 +78,7 @@ class AutoEnv(Factory):
                     "  2. Provide docker_image to start a container\n  3. Set skip_install=False to use the installed package")
             client_class: type = generic_client_class()
         else:
-            client_class = engine_class(discovery.import_class(discovery.resolve(name, trust_remote_code), "module", "env_class"))
+            client_class = discovery.import_class(discovery.resolve(name, trust_remote_code), "module", "env_class")
         timing = {key: kwargs.get(key, default) for key, default in _CLIENT_TIMING.items()}
         engine_only = {key: kwargs.pop(key) for key in _ENGINE_ONLY if key in kwargs}
         engine_only.update(_pings_for_the_engine(kwargs))
@@ -176,7 +176,10 @@ def _client(client_class: type, name: str, launch: Dict[str, Any], options: Dict
     started: Any = None
     if launch.get("base_url") is not None:
         url = launch["base_url"]
-        call_json("openenv_server_schema", url, json.dumps(options))  # answers, as the reference checks
+        try:  # the one request the reference makes of a server it is given
+            call_json("openenv_server_health", url, json.dumps(options))
+        except (EnvConnectionError, ProtocolError) as error:
+            raise EnvConnectionError(f"Server not available at {url}. Please ensure the server is running. ({error})") from error
     elif provider is not None:
         url, started = containers.start(provider, name, launch)
     else:
@@ -193,6 +196,7 @@ def _client(client_class: type, name: str, launch: Dict[str, Any], options: Dict
             raise ClientCreationError(f"Failed to create environment client for '{name}'.\nClient class: "
                                       f"{client_class.__name__}\nError: {error}") from error
         raise
+    use_engine(client)
     remember_server_options(client, engine_only)
     if isinstance(started, EngineServer):
         started.expect(client._ws_url)

@@ -4,8 +4,9 @@ OpenEnv's clients make their WebSocket with ``openenv.core.env_client.ws_connect
 ``connect``) inside one method (``_connect_async`` in 0.10.0, ``connect`` in 0.3.0). That is
 the seam, the same in both releases: :func:`attach` replaces ``ws_connect`` with a dispatcher
 and wraps that method only to let the dispatcher know which client is connecting. A client
-gets an :class:`~openenv_swift.connection.EngineConnection` when :func:`install` is on, or when
-its class is an engine class (:func:`engine_class`, what ``AutoEnv`` hands out); every other
+gets an :class:`~openenv_swift.connection.EngineConnection` when :func:`install` is on, when
+``AutoEnv`` made it (:func:`use_engine`: the package's own class, the engine put in as the
+instance's connection), or when its class is an engine class (:func:`engine_class`); every other
 client gets websockets' connection, unchanged. Everything else a client does is its own code.
 
 One fast path, for blocking use: ``SyncEnvClient.reset/step/state`` of a client on an open
@@ -26,6 +27,7 @@ import os
 from typing import Any, Callable, Dict, Optional, Tuple
 
 from . import docker_image
+from .attach_on_import import install_when_imported
 from .connection import EngineConnection, base_url_of, connect
 from .engine_server import EngineServer
 
@@ -39,6 +41,8 @@ _engine_classes: Dict[type, type] = {}
 #: The attribute of a client holding the engine's own session options it was given.
 _OPTIONS = "_openenv_swift_options"
 _keeps_reference_cache: Dict[Tuple[type, str], bool] = {}
+#: The attribute of an engine class, or of a client made to use the engine (:func:`use_engine`).
+_ENGINE = "_openenv_swift_engine"
 
 
 def reference() -> Any:
@@ -106,9 +110,11 @@ def installed() -> bool:
 
 
 def install_from_environment() -> None:
-    """:func:`install` when ``OPENENV_ENGINE`` is ``swift`` (read at import of openenv_swift)."""
+    """:func:`install` when ``OPENENV_ENGINE`` is ``swift`` (read at import of openenv_swift),
+    once the program imports OpenEnv's client module: a process that never does pays nothing
+    (see :mod:`openenv_swift.attach_on_import`)."""
     if os.environ.get("OPENENV_ENGINE", "").strip().lower() == "swift":
-        install()
+        install_when_imported(install)
 
 
 def engine_class(client_class: type) -> type:
@@ -116,34 +122,41 @@ def engine_class(client_class: type) -> type:
     ``isinstance(env, client_class)`` holds; it is constructed like ``client_class``
     (``base_url=...``, ``from_docker_image``, ``from_env``) and changes nothing else."""
     attach()
-    if getattr(client_class, "_openenv_swift_engine", False):
+    if getattr(client_class, _ENGINE, False):
         return client_class
     found = _engine_classes.get(client_class)
     if found is None:
         members: Dict[str, Any] = {"__module__": client_class.__module__, "__qualname__": client_class.__qualname__,
-                                   "__doc__": client_class.__doc__, "_openenv_swift_engine": True}
+                                   "__doc__": client_class.__doc__, _ENGINE: True}
         if not hasattr(client_class, "base_url"):  # openenv-core 0.3.0 dropped it; 0.10.0 has it back
             members["base_url"] = property(_base_url, doc="The server's base URL (from the client's WebSocket URL).")
         found = type(client_class.__name__, (client_class,), members)
-        setattr(found, _connecting_method(client_class), _making_room(found, _connecting_method(client_class)))
         _engine_classes[client_class] = found
     return found
 
 
-def _making_room(engine_subclass: type, connecting: str) -> Callable[..., Any]:
-    """The connect method of ``engine_subclass``: as its base's, but an MCP client in
-    production mode on a server the engine started (an :class:`EngineServer` provider) first
-    has the slot kept for it freed, since it makes an HTTP session on the server before its
-    WebSocket joins that session."""
+def use_engine(client: Any) -> None:
+    """Makes ``client``, an instance of any client class (the package's own, as ``AutoEnv``
+    hands out), connect through the engine; its class is left as it is. Its connect method
+    (the class's own, however far down) first frees the slot kept for it when it is an MCP
+    client in production mode on a server the engine started (an :class:`EngineServer`
+    provider), since such a client makes an HTTP session on the server before its WebSocket
+    joins that session."""
+    attach()
+    setattr(client, _ENGINE, True)
+    if not hasattr(type(client), "base_url"):  # openenv-core 0.3.0 dropped it; 0.10.0 has it back
+        client.base_url = _base_url(client)
+    connecting = _connecting_method(type(client))
+    own = getattr(client, connecting)
 
-    async def connect_method(self: Any, *args: Any, **kwargs: Any) -> Any:
-        server = getattr(self, "_provider", None)
-        if isinstance(server, EngineServer) and getattr(self, "use_production_mode", False):
+    async def connect_method(*args: Any, **kwargs: Any) -> Any:
+        server = getattr(client, "_provider", None)
+        if isinstance(server, EngineServer) and getattr(client, "use_production_mode", False):
             await server.make_room()
-        return await getattr(super(engine_subclass, self), connecting)(*args, **kwargs)
+        return await own(*args, **kwargs)
 
     connect_method.__name__ = connect_method.__qualname__ = connecting
-    return connect_method
+    setattr(client, connecting, connect_method)
 
 
 def _base_url(client: Any) -> Optional[str]:
@@ -168,6 +181,8 @@ def _passing_options(original: Callable[..., Any]) -> Callable[..., Any]:
         options = getattr(self, _OPTIONS, None)
         if options is not None:
             setattr(child, _OPTIONS, options)
+        if vars(self).get(_ENGINE):
+            use_engine(child)
         return child
 
     return create
@@ -175,7 +190,7 @@ def _passing_options(original: Callable[..., Any]) -> Callable[..., Any]:
 
 def uses_engine(client: Any) -> bool:
     """Whether ``client`` connects through the engine."""
-    return _everywhere or bool(getattr(client, "_openenv_swift_engine", False))
+    return _everywhere or bool(getattr(client, _ENGINE, False))
 
 
 async def _dispatch(uri: str, **kwargs: Any) -> Any:

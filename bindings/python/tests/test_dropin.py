@@ -78,8 +78,9 @@ def test_from_env_returns_the_packages_own_client_async_first(parrot: Server) ->
 
     async def episode() -> None:
         env = AutoEnv.from_env("parrot", base_url=parrot.url)
-        assert isinstance(env, ParrotEnv) and type(env).__name__ == "ParrotEnv"
+        assert type(env) is ParrotEnv  # the package's own class, not a subclass named like it
         async with env:
+            assert isinstance(env._ws, EngineConnection)  # the engine is its connection all the same
             result = await env.reset()
             assert isinstance(result.observation, ParrotObservation)
             result = await env.step(ParrotAction(message="hello"))
@@ -487,6 +488,55 @@ def test_an_installed_client_that_cannot_be_imported_is_an_import_error(template
     assert kind.strip() == "ImportError"
     assert "Failed to import environment client for 'broken'" in message and "a dependency is missing" in message
     assert "pip install --force-reinstall" not in message or "openenv-broken_env" in message
+
+
+def test_from_env_on_a_running_server_asks_it_what_the_reference_asks(parrot: Server) -> None:
+    """``base_url=``: the requests made before the client connects, recorded by a real HTTP
+    server, are the reference's own for a server answering /health (no /schema the reference
+    would not fetch), and carry no token over plain HTTP. A server that does not answer /health
+    is refused with the route and the answer named (the reference would go on to try ``/``,
+    which a server built with OpenEnv never needs)."""
+    import http.server
+    import threading
+
+    from openenv import AutoEnv as ReferenceAutoEnv
+
+    class Recorder(http.server.BaseHTTPRequestHandler):
+        seen: list = []
+        healthy = True
+
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            Recorder.seen.append((self.path, self.headers.get("Authorization")))
+            ok = self.path == "/" or (self.path == "/health" and Recorder.healthy)
+            self.send_response(200 if ok else 404)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        recorded = []
+        for factory in (ReferenceAutoEnv, AutoEnv):
+            Recorder.seen = []
+            factory.from_env("parrot", base_url=url)
+            recorded.append(Recorder.seen)
+        assert recorded[0] == recorded[1] == [("/health", None)], recorded
+        Recorder.healthy = False
+        with pytest.raises(ConnectionError, match="/health") as refused:
+            AutoEnv.from_env("parrot", base_url=url)
+        assert "404" in str(refused.value), refused.value
+        server.shutdown()
+        server.server_close()
+        with pytest.raises(ConnectionError, match=str(server.server_address[1])):
+            AutoEnv.from_env("parrot", base_url=url, skip_install=True)
+    finally:
+        server.server_close()
 
 
 def test_an_engine_class_is_constructed_like_the_packages_own(parrot: Server) -> None:

@@ -328,3 +328,13 @@ def test_the_environment_variable_enables_it_for_a_whole_run(many: Server) -> No
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                                 env={**os.environ, "OPENENV_ENGINE": value})
         assert result.stdout.strip().splitlines()[-1:] == [expected], result.stderr[-2000:]
+
+
+def test_the_environment_variable_costs_nothing_to_a_process_that_never_imports_openenv() -> None:
+    """OPENENV_ENGINE=swift: the start-up hook runs (openenv_swift is imported) but OpenEnv is
+    not imported until the program imports it (the engine is installed then, as the test above
+    shows)."""
+    code = "import sys; print('openenv_swift' in sys.modules, 'openenv.core' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "OPENENV_ENGINE": "swift"})
+    assert result.stdout.split() == ["True", "False"], result.stderr[-2000:]

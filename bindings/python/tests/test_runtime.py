@@ -352,24 +352,28 @@ def test_the_token_given_reaches_every_session_of_that_client(private: Server) -
 
 
 def test_a_private_space_without_the_token_says_what_to_set(private: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    """from_env asks the open /health only, as the reference does: the refusal comes when the
+    client connects."""
     monkeypatch.delenv("HF_TOKEN", raising=False)
     monkeypatch.setenv("HF_HOME", "/nonexistent")
-    needs_token = "/schema answered HTTP 401: not authorized. .* any other server .* gets a token only when given: the option bearer_token"
-    with pytest.raises(EnvConnectionError, match=needs_token):
-        AutoEnv.from_env("someone/private-env", base_url=private.url, skip_install=True)
-    monkeypatch.setenv("HF_TOKEN", "hf_s3cret")  # the right one, but this server is no https://*.hf.space
-    with pytest.raises(EnvConnectionError, match=needs_token):
-        AutoEnv.from_env("someone/private-env", base_url=private.url, skip_install=True)
-    with pytest.raises(EnvConnectionError, match=needs_token), pytest.warns(UserWarning, match="without your consent"):
-        AutoAction.from_env("someone/private-env", base_url=private.url)
+    refused = "answered HTTP 40[13]: not authorized. .* any other server .* gets a token only when given: the option bearer_token"
+    for token in (None, "hf_s3cret"):  # then the right one, but this server is no https://*.hf.space
+        if token is not None:
+            monkeypatch.setenv("HF_TOKEN", token)
+        env = AutoEnv.from_env("someone/private-env", base_url=private.url, skip_install=True)
+        with pytest.raises(ConnectionError, match=refused), env.sync() as connected:
+            connected.reset()
+    with pytest.raises(EnvConnectionError, match=refused), pytest.warns(UserWarning, match="without your consent"):
+        AutoAction.from_env("someone/private-env", base_url=private.url)  # the class needs the schema
 
 
 def test_hf_token_goes_to_no_other_server(private: Server, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_TOKEN", "hf_s3cret")
     with pytest.raises(EnvConnectionError, match="HTTP 403"):
         connect(private.url)
-    with pytest.raises(EnvConnectionError, match="/schema answered HTTP 401"):
-        AutoEnv.from_env("no-such-env", base_url=private.url, skip_install=True)
+    env = AutoEnv.from_env("no-such-env", base_url=private.url, skip_install=True)
+    with pytest.raises(ConnectionError, match="answered HTTP 403"), env.sync() as connected:
+        connected.reset()
     assert connect(private.url, bearer_token="hf_s3cret").step({"message": "given"}).observation["echoed_message"] == "given"
 
 

@@ -82,7 +82,7 @@ def test_the_hugging_face_token_goes_to_no_server_given_by_url(recorder: Recorde
     seen = len(recorder.requests())
     _episode("someone/private-env", recorder.url)
     requests = recorder.since(seen)
-    assert {request["path"] for request in requests} >= {"/schema", "/ws"}
+    assert {request["path"] for request in requests} >= {"/health", "/ws"}
     assert len([request for request in requests if request["path"] == "/ws"]) == (2 if REFERENCE_0_10 else 1)
     assert [request for request in requests if request["authorization"] is not None] == []
 
