@@ -63,7 +63,10 @@ extension SessionLoop {
     /// At each idle check: watches again every session set aside that is free now (and reads
     /// what it received meanwhile); those still held wait for the next check.
     func checkHeldAside() {
-        guard !heldAside.isEmpty else { return }
+        guard !heldAside.isEmpty else {
+            nextHeldCheck = .max  // emptied elsewhere (a session closed, unwatched): nothing is due, and a past check would spin the loop
+            return
+        }
         let now = Deadline.now()
         guard now >= nextHeldCheck else { return }
         nextHeldCheck = .max
@@ -198,7 +201,10 @@ extension SessionLoop {
     /// Runs the pass of every inline loop whose work has waited a whole check with no pass
     /// started since, and watches it again.
     func checkInlineLoops() {
-        guard !inlineReadySince.isEmpty else { return }
+        guard !inlineReadySince.isEmpty else {
+            nextInlineCheck = .max  // emptied elsewhere (adopted, released): nothing is due, and a past check would spin the loop
+            return
+        }
         let now = Deadline.now()
         guard now >= nextInlineCheck else { return }
         nextInlineCheck = .max
