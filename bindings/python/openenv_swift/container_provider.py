@@ -8,7 +8,6 @@ this process ends, however it ends, as the engine's own containers are (see :fun
 from __future__ import annotations
 
 import json
-import subprocess
 from typing import Any, Dict, Optional, Tuple
 
 from ._native import call_json, watch_container
@@ -62,6 +61,8 @@ def stop(provider: Any) -> None:
     and then giving up with the container left running."""
     container = _named_container(provider)
     if container is not None:
+        import subprocess  # here: 6 ms of every import of the package otherwise
+
         subprocess.run(["docker", "kill", container], capture_output=True, timeout=60, check=False)
     provider.stop_container()
 
