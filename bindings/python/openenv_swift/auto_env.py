@@ -178,7 +178,7 @@ def _client(client_class: type, name: str, launch: Dict[str, Any], options: Dict
         url = launch["base_url"]
         try:  # the one request the reference makes of a server it is given
             call_json("openenv_server_health", url, json.dumps(options))
-        except (EnvConnectionError, ProtocolError) as error:
+        except ProtocolError as error:  # it answered, but not as a server that is up (a connection error says so itself)
             raise EnvConnectionError(f"Server not available at {url}. Please ensure the server is running. ({error})") from error
     elif provider is not None:
         url, started = containers.start(provider, name, launch)
