@@ -36,13 +36,13 @@ public final class DockerContainer: ServerRuntime, @unchecked Sendable {
         for name in environmentVariables.keys where name.isEmpty || name.contains("=") {
             throw .invalidOption("invalid environment variable name '\(name)'")
         }
-        let engine = try ContainerEngine.resolve(choice)
-        self.engine = engine
-        let watcher = ContainerWatcher.shared(for: engine)
         let port = LocalServerProcess.freePort()
         baseURL = "http://127.0.0.1:\(port)"
         let arguments = Self.runArguments(image: image, port: port, environmentVariables: environmentVariables, owner: ContainerWatcher.owner)
-        var run = engine.run(arguments)
+        let started = try ContainerEngine.run(arguments, choosing: choice)
+        let engine = started.engine
+        self.engine = engine
+        var run = (status: started.status, output: started.output)
         if run.status != 0, Self.saysImageIsMissing(run.output) {
             let pull = engine.run(["pull", image])
             guard pull.status == 0 else { throw .imageMissing(image: image, reason: Self.lastLine(of: pull.output)) }
@@ -51,6 +51,7 @@ public final class DockerContainer: ServerRuntime, @unchecked Sendable {
         guard run.status == 0 else { throw .launchFailed("\(engine.path) run \(image) failed: \(run.output.trimmingWhiteSpace())") }
         let container = Self.lastLine(of: run.output)
         containerID = container
+        let watcher = ContainerWatcher.shared(for: engine)
         watcher?.watch(container)
         defer { watcher?.sweepOrphans() }
         do {

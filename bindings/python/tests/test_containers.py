@@ -152,6 +152,23 @@ def test_a_docker_that_does_not_answer_leads_on_to_podman(tmp_path: Path, monkey
         assert message(env) == "in a container"
 
 
+def test_a_start_runs_at_once_and_asks_the_engine_only_when_the_run_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str) -> None:
+    calls = tmp_path / "calls"
+    shim = tmp_path / "docker"  # the real engine, noting each command it is given
+    shim.write_text(f'#!/bin/sh\necho "$1" >> {calls}\nexec {engine} "$@"\n')
+    shim.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:/usr/sbin:/usr/bin:/sbin:/bin")
+    with AutoEnv.from_env("parrot", docker_image=IMAGE, wait_timeout=120).sync() as env:
+        assert message(env) == "in a container"
+        started = calls.read_text().split()
+    assert started[0] == "run" and "version" not in started
+    calls.unlink()
+    with pytest.raises(ServerStartError, match="the image localhost/openenv-swift/no-such-image:1 is not present and could not be pulled"):
+        AutoEnv.from_env("parrot", docker_image="localhost/openenv-swift/no-such-image:1", wait_timeout=60)
+    asked = [command for command in calls.read_text().split() if command in ("run", "version", "pull")]
+    assert asked == ["run", "version", "pull"]
+
+
 def test_the_engine_is_named_by_option_or_environment_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str) -> None:
     missing = str(tmp_path / "no-engine")
     monkeypatch.setenv("OPENENV_CONTAINER_ENGINE", missing)
