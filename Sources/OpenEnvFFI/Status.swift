@@ -76,7 +76,7 @@ struct FFIError: Error {
     private static func status(of error: TransportError) -> Status {
         switch error {
         case .invalidURL: return .invalidArgument
-        case .connectionFailed, .connectionClosed, .connectionLost, .notAuthorized: return .connection
+        case .connectionFailed, .noServerReachable, .connectionClosed, .connectionLost, .notAuthorized: return .connection
         case .timedOut: return .timeout
         case .protocolViolation, .httpStatus: return .protocolError
         case .messageTooLarge: return .tooLarge

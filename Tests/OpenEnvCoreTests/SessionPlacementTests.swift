@@ -33,13 +33,24 @@ import Testing
         }
     }
 
-    @Test func noServerAtAllIsTheConnectionErrorAndNoURLIsRefused() throws {
+    @Test func noServerAtAllIsAConnectionErrorNamingEachAndNoURLIsRefused() throws {
         #expect(throws: SessionError.self) { _ = try SessionPlacement(urls: []) }
         var placement = try SessionPlacement(urls: ["http://127.0.0.1:\(LocalServerProcess.freePort())"])
         #expect {
             _ = try placement.open(1)
         } throws: { error in
             "\(error)".hasPrefix("Server not available at ")
+        }
+        let urls = (0..<2).map { _ in "http://127.0.0.1:\(LocalServerProcess.freePort())" }
+        var neither = try SessionPlacement(urls: urls)
+        #expect {
+            _ = try neither.open(1)
+        } throws: { error in
+            guard case .transport(.noServerReachable(let servers)) = error as? SessionError else { return false }
+            let text = "\(error)"
+            return Set(servers.keys) == Set(urls) && text.hasPrefix("none of the 2 servers can be reached: ")
+                && urls.allSatisfy { text.contains("\($0): cannot connect (Connection refused)") }
+                && text.hasSuffix(". Are the environment servers running there?")
         }
     }
 }

@@ -51,7 +51,8 @@ public struct SessionPlacement: Sendable {
 
     /// `count` new sessions, round-robin over the servers with room. When they cannot hold
     /// `count` more, throws a CAPACITY_REACHED server error that says what each holds (or, when
-    /// no server could be reached at all, the first connection error), and leaves none open.
+    /// no server could be reached at all, a connection error naming each and why), and leaves
+    /// none open.
     public mutating func open(_ count: Int) throws(SessionError) -> [EnvSession] {
         var placed: [EnvSession] = []
         while placed.count < count {
@@ -131,7 +132,14 @@ public struct SessionPlacement: Sendable {
     }
 
     private func noRoom(asked: Int, placed: Int) -> SessionError {
-        if full.isEmpty, let first = urls.lazy.compactMap({ unreachable[$0] }).first { return first }
+        if full.isEmpty, !unreachable.isEmpty {
+            if unreachable.count == 1, let only = unreachable.values.first { return only }
+            return .transport(.noServerReachable(unreachable.mapValues { error in
+                // Said once for all by the error's own text: not each server's "Server not available at ...?"
+                if case .transport(.connectionFailed(_, let reason)) = error { return "cannot connect (\(reason))" }
+                return "\(error)"
+            }))
+        }
         let holds = urls.compactMap { url in full[url].map { "\(url) holds at most \($0.map(String.init) ?? "what it has")" } }
         let lost = urls.compactMap { url in unreachable[url].map { "\(url) cannot be reached (\($0))" } }
         var servers = JSONObject()

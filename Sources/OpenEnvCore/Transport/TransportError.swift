@@ -4,6 +4,8 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
     case invalidURL(String, reason: String)
     /// No connection could be made.
     case connectionFailed(String, reason: String)
+    /// None of several servers could be reached: each server's URL with why.
+    case noServerReachable([String: String])
     /// The operation did not finish in time.
     case timedOut(String, seconds: Double)
     /// The server closed or dropped the connection.
@@ -36,6 +38,10 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
         case .invalidURL(let url, let reason): return "invalid server URL \(quoted(url)): \(reason)"
         case .connectionFailed(let url, let reason):
             return "Server not available at \(url): cannot connect (\(reason)). Is the environment server running there?"
+        case .noServerReachable(let servers):
+            return "none of the \(servers.count) servers can be reached: "
+                + servers.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; ")
+                + ". Are the environment servers running there?"
         case .timedOut(let operation, let seconds): return "\(operation) timed out after \(formatSeconds(seconds))"
         case .connectionClosed(let reason): return "the server closed the connection: \(reason)"
         case .connectionLost(let reason): return "the connection was lost \(reason); open a new session"

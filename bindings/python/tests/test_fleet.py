@@ -163,3 +163,10 @@ def test_a_provider_of_neither_kind_is_refused() -> None:
         AutoEnv.make_vec("many", num_envs=1, provider=object(), skip_install=True)
     with pytest.raises(InvalidArgumentError, match="not both"):
         AutoEnv.make_vec("many", num_envs=1, provider=object(), base_url=["http://127.0.0.1:9"], skip_install=True)
+
+
+def test_a_fleet_none_of_whose_servers_can_be_reached_names_each() -> None:
+    dead = ["http://127.0.0.1:9", "http://127.0.0.1:7"]  # the discard and echo ports: nothing listens
+    with pytest.raises(EnvConnectionError, match="none of the 2 servers can be reached: ") as caught:
+        AutoEnv.make_vec("parrot", num_envs=2, base_url=dead, connect_timeout_s=5)
+    assert all(f"{url}: cannot connect (Connection refused)" in str(caught.value) for url in dead)
