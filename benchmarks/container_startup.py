@@ -14,8 +14,10 @@ Where the time goes: for each client, the time until its server was up (start), 
 step, and the close; the floor splits the start into the run command and the server's boot, and
 start minus the floor is the client's own overhead (engine choice, polling granularity, sleeps).
 
+`--busy` takes every sample while one pure-Python busy loop per core keeps the machine busy.
+
 Run (as root, after scripts/setup_containers.sh):
-  PATH=.work/containers/bin:$PATH .venv/bin/python benchmarks/container_startup.py [--repeats 5]
+  PATH=.work/containers/bin:$PATH .venv/bin/python benchmarks/container_startup.py [--repeats 5] [--busy]
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+
+from busy_machine import DESCRIPTION as BUSY, busy_machine
 
 OURS = """
 import json, sys, time
@@ -122,18 +126,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--image", default=default_image())
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--busy", action="store_true", help="one pure-Python busy loop per core while the samples run")
     arguments = parser.parse_args()
     samples: dict = {"floor": [], "ours": [], "reference": []}
-    for repeat in range(arguments.repeats):
-        samples["floor"].append(floor(arguments.image))
-        samples["ours"].append(client(OURS, arguments.image))
-        samples["reference"].append(client(REFERENCE, arguments.image))
-        print(json.dumps({"repeat": repeat, **{name: runs[-1] for name, runs in samples.items()}}), flush=True)
+    with busy_machine(arguments.busy):
+        for repeat in range(arguments.repeats):
+            samples["floor"].append(floor(arguments.image))
+            samples["ours"].append(client(OURS, arguments.image))
+            samples["reference"].append(client(REFERENCE, arguments.image))
+            print(json.dumps({"repeat": repeat, **{name: runs[-1] for name, runs in samples.items()}}), flush=True)
 
     def median(name: str, key: str) -> float:
         return statistics.median(sample[key] for sample in samples[name])
 
-    print(f"\nimage {arguments.image}, engine {engine()}, {arguments.repeats} samples each, medians in seconds")
+    machine = BUSY if arguments.busy else "not loaded by the benchmark"
+    print(f"\nimage {arguments.image}, engine {engine()}, machine {machine}, {arguments.repeats} samples each, medians in seconds")
+    wins = sum(ours["first_step"] < reference["first_step"] for ours, reference in zip(samples["ours"], samples["reference"]))
+    print(f"ours first to the first step in {wins} of {arguments.repeats} interleaved pairs")
     print(f"floor: run command {median('floor', 'run'):.2f} + server boot {median('floor', 'boot'):.2f} = {median('floor', 'start'):.2f}")
     print(f"{'':10} {'start':>7} {'overhead':>9} {'reset':>7} {'step':>7} {'1st step':>9} {'close':>7} {'left':>5}")
     for name in ("ours", "reference"):

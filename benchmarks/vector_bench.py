@@ -40,6 +40,7 @@ from typing import Iterator, Optional
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
 sys.path.insert(0, str(REPO / "bindings" / "python" / "tests"))
+from busy_machine import DESCRIPTION as BUSY, busy_machine  # noqa: E402
 from many_bench import COMMON, GATHER, PYTHON, REFERENCE_IMPORTS, SWIFT_IMPORTS, VECTOR, cpu_per_step, measure, steps_per_session  # noqa: E402
 
 # EnvPool's asynchronous mode as the README's recipe has it: send every env's action, then
@@ -123,18 +124,6 @@ def servers(count: int, sessions_each: int) -> Iterator[list]:
                 server.stop()
 
 
-@contextlib.contextmanager
-def busy_machine(enabled: bool) -> Iterator[None]:
-    """One pure-Python busy loop per core, for as long as the block runs (when `enabled`)."""
-    loops = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(os.cpu_count() or 1)] if enabled else []
-    try:
-        yield
-    finally:
-        for loop in loops:
-            loop.kill()
-            loop.wait()
-
-
 def ceiling_binary(scratch: Path) -> Path:
     """benchmarks/ceiling_loop.c, built against the release library."""
     library = REPO / ".build" / "release"
@@ -205,7 +194,7 @@ def main() -> None:
             for sessions, server_count in configurations:
                 results[(sessions, server_count)] = run_configuration(sessions, server_count, arguments.rounds, arguments.repeats,
                                                                       ceiling, arguments.seconds)
-    machine = "busy: one pure-Python busy loop per core" if arguments.busy else "not loaded by the benchmark"
+    machine = BUSY if arguments.busy else "not loaded by the benchmark"
     print(f"# make_vec against the servers' ceiling\n\n{time.strftime('%Y-%m-%d')}, Python {sys.version.split()[0]}, "
           f"{os.cpu_count()} cores, machine {machine} (load average {load:.1f} at the start); {arguments.repeats} interleaved "
           "runs of every row; ratios are run by run (median, lowest-highest).")
