@@ -106,9 +106,12 @@ def client(code: str, image: str) -> dict:
     result = subprocess.run([sys.executable, "-c", code, image], capture_output=True, text=True, timeout=600)
     if result.returncode != 0:
         sys.exit(f"sample failed:\n{result.stderr}")
-    # the reference leaves its container when `docker stop` times out: remove what is left
+    # the reference leaves its container when `docker stop` times out: remove what is left,
+    # killed first (after an interrupted `stop`, podman 4.3's `rm -f` alone drops the container
+    # from its list but leaves its processes running)
     left = subprocess.run([engine(), "ps", "-aq", "--filter", f"ancestor={image}"], capture_output=True, text=True).stdout.split()
     if left:
+        subprocess.run([engine(), "kill", *left], capture_output=True, check=False)
         subprocess.run([engine(), "rm", "-f", "--time", "0", *left], capture_output=True, check=False)
     sample = json.loads(result.stdout.strip().splitlines()[-1])
     sample["left_behind"] = len(left)
