@@ -9,8 +9,10 @@ import subprocess
 import sys
 from typing import Iterator
 
-#: How the benchmarks' tables name this mode.
-DESCRIPTION = "busy: one pure-Python busy loop per core"
+
+def machine_description(enabled: bool) -> str:
+    """How the benchmarks' tables name the machine's state."""
+    return "busy: one pure-Python busy loop per core" if enabled else "not loaded by the benchmark"
 
 
 @contextlib.contextmanager

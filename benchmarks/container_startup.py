@@ -32,7 +32,7 @@ import sys
 import time
 import urllib.request
 
-from busy_machine import DESCRIPTION as BUSY, busy_machine
+from busy_machine import busy_machine, machine_description
 
 OURS = """
 import json, sys, time
@@ -142,7 +142,7 @@ def main() -> None:
     def median(name: str, key: str) -> float:
         return statistics.median(sample[key] for sample in samples[name])
 
-    machine = BUSY if arguments.busy else "not loaded by the benchmark"
+    machine = machine_description(arguments.busy)
     print(f"\nimage {arguments.image}, engine {engine()}, machine {machine}, {arguments.repeats} samples each, medians in seconds")
     wins = sum(ours["first_step"] < reference["first_step"] for ours, reference in zip(samples["ours"], samples["reference"]))
     print(f"ours first to the first step in {wins} of {arguments.repeats} interleaved pairs")

@@ -40,7 +40,7 @@ from typing import Iterator, Optional
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
 sys.path.insert(0, str(REPO / "bindings" / "python" / "tests"))
-from busy_machine import DESCRIPTION as BUSY, busy_machine  # noqa: E402
+from busy_machine import busy_machine, machine_description  # noqa: E402
 from many_bench import COMMON, GATHER, PYTHON, REFERENCE_IMPORTS, SWIFT_IMPORTS, VECTOR, cpu_per_step, measure, steps_per_session  # noqa: E402
 
 # EnvPool's asynchronous mode as the README's recipe has it: send every env's action, then
@@ -194,7 +194,7 @@ def main() -> None:
             for sessions, server_count in configurations:
                 results[(sessions, server_count)] = run_configuration(sessions, server_count, arguments.rounds, arguments.repeats,
                                                                       ceiling, arguments.seconds)
-    machine = BUSY if arguments.busy else "not loaded by the benchmark"
+    machine = machine_description(arguments.busy)
     print(f"# make_vec against the servers' ceiling\n\n{time.strftime('%Y-%m-%d')}, Python {sys.version.split()[0]}, "
           f"{os.cpu_count()} cores, machine {machine} (load average {load:.1f} at the start); {arguments.repeats} interleaved "
           "runs of every row; ratios are run by run (median, lowest-highest).")

@@ -54,9 +54,14 @@ public struct ContainerEngine: Sendable, Equatable {
     private static func first<T>(_ choice: String?, _ attempt: (ContainerEngine) -> Result<T, ProbeFailure>) throws(RuntimeError) -> T {
         let named = choice ?? FileSystem.environment(environmentVariable).flatMap { $0.isEmpty ? nil : $0 }
         let key = (named ?? "") + "\u{0}" + (FileSystem.environment("PATH") ?? "")
+        var tried: [(path: String, reason: ProbeFailure)] = []
         if let known = lock.withLock({ answered[key] }) {
-            if case .success(let value) = attempt(known) { return value }
-            _ = lock.withLock { answered.removeValue(forKey: key) }  // it stopped answering: choose again
+            switch attempt(known) {
+            case .success(let value): return value
+            case .failure(let reason):  // it stopped answering: choose again, without asking it twice
+                tried.append((known.path, reason))
+                _ = lock.withLock { answered.removeValue(forKey: key) }
+            }
         }
         let candidates: [String]
         var namedBy: String?
@@ -73,8 +78,7 @@ public struct ContainerEngine: Sendable, Equatable {
                 throw .noContainerEngine("no container engine: neither docker nor podman is on PATH. Install one (or name it with \(environmentVariable) or the container_engine option), or leave docker_image unset to run the environment as a local process")
             }
         }
-        var tried: [(path: String, reason: ProbeFailure)] = []
-        for path in candidates {
+        for path in candidates where !tried.contains(where: { $0.path == path }) {
             switch attempt(ContainerEngine(path: path)) {
             case .success(let value):
                 lock.withLock { answered[key] = ContainerEngine(path: path) }
